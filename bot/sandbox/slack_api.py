@@ -1,0 +1,485 @@
+"""SlackApiStandIn: a local Slack Web API and response_url endpoint for tests and the demo.
+
+slack_sdk's WebClient speaks urllib, which `responses` cannot intercept, so this is
+a real HTTP server (as in bolt-python's tests/mock_web_api_server). Point a client at
+it with `WebClient(base_url=standin.url, token=standin.bot_token)`.
+
+It answers the methods the bot uses the way Slack does (auth.test, chat.postMessage,
+chat.postEphemeral, chat.update, chat.delete, users.list, users.info,
+users.lookupByEmail, conversations.info); any other method answers {"ok": true}.
+Every call is recorded. `fail()` makes chosen calls fail like Slack does
+(`not_in_channel`, 429 with Retry-After, 5xx). `response_url()` hands out hook URLs
+whose posts (what Bolt's `respond()` sends) are recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.sandbox import LocalHttpServer, QuietHandler
+
+DEFAULT_BOT_TOKEN = "xoxb-demo-token"
+TEAM_ID = "T0DEMO"
+BOT_USER_ID = "U0DIALBOT"
+BOT_ID = "B0DIALBOT"
+RESPONSE_URL_USES = 5  # Slack accepts five posts per response_url
+
+
+def demo_user(user_id: str, name: str, real_name: str, *, email: str | None = None) -> dict:
+    """A users.list member shaped like Slack's."""
+    first, _, last = real_name.partition(" ")
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": name,
+        "deleted": False,
+        "real_name": real_name,
+        "tz": "America/Los_Angeles",
+        "is_admin": False,
+        "is_bot": False,
+        "is_app_user": False,
+        "profile": {
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+            "display_name": name,
+            "display_name_normalized": name,
+            "first_name": first,
+            "last_name": last,
+            "email": email or f"{name}@example.com",
+            "team": TEAM_ID,
+        },
+    }
+
+
+DEFAULT_USERS = (
+    demo_user("U0ALICE", "alice", "Alice Archer"),
+    demo_user("U0BOB", "bob", "Bob Baker"),
+    demo_user("U0SUPER", "sam", "Sam Supervisor"),
+)
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One Web API call: the method, its arguments (JSON, form or query) and what was answered."""
+
+    method: str
+    args: dict[str, Any]
+    time: datetime
+    status: int
+    response: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.response.get("ok"))
+
+
+@dataclass(frozen=True)
+class RespondCall:
+    """One post to a response_url (what Bolt's respond() sends)."""
+
+    token: str
+    body: Any  # parsed JSON, or the raw text
+    time: datetime
+    status: int
+
+
+@dataclass
+class _Failure:
+    method: str
+    error: str
+    channel: str | None
+    status: int
+    retry_after: int | None
+    remaining: int | None
+
+    def matches(self, method: str, args: dict[str, Any]) -> bool:
+        in_channel = self.channel is None or args.get("channel") == self.channel
+        return method == self.method and in_channel
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class SlackApiStandIn(LocalHttpServer):
+    """A threaded local Slack Web API; `url` ends with "/api/"."""
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        users: Iterable[dict] | None = None,
+        channels: dict[str, str] | None = None,
+        team_id: str = TEAM_ID,
+        bot_user_id: str = BOT_USER_ID,
+        bot_id: str = BOT_ID,
+        response_url_uses: int | None = RESPONSE_URL_USES,
+    ) -> None:
+        super().__init__(port=port)
+        self.bot_token = bot_token
+        self.users: list[dict] = [dict(u) for u in (DEFAULT_USERS if users is None else users)]
+        self.channels: dict[str, str] = dict(channels or {"C0DEMO": "dial-demo"})
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.response_url_uses = response_url_uses
+        self._lock = threading.Lock()
+        self._calls: list[ApiCall] = []
+        self._respond_calls: list[RespondCall] = []
+        self._failures: list[_Failure] = []
+        self._messages: dict[tuple[str, str], _Message] = {}
+        self._closed_urls: dict[str, str] = {}
+        self._last_ts_micros = 0
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "stopped"
+        return f"SlackApiStandIn({where})"
+
+    @property
+    def url(self) -> str:
+        return self.base_url + "/api/"
+
+    # ---- response_url --------------------------------------------------------------
+
+    def response_url(self, name: str | None = None) -> str:
+        """A fresh hook URL; posts to it are recorded under its token (`name` if given)."""
+        token = name or uuid.uuid4().hex
+        return f"{self.base_url}/respond/{token}"
+
+    def expire_response_url(self, url_or_token: str, error: str = "expired_url") -> None:
+        """Make later posts to this response_url answer 404 `error`."""
+        with self._lock:
+            self._closed_urls[_token_of(url_or_token)] = error
+
+    @property
+    def respond_calls(self) -> list[RespondCall]:
+        with self._lock:
+            return list(self._respond_calls)
+
+    def responses_for(self, url_or_token: str) -> list[Any]:
+        """The bodies posted to one response_url, oldest first."""
+        token = _token_of(url_or_token)
+        return [call.body for call in self.respond_calls if call.token == token]
+
+    # ---- records -------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages currently in channels (after updates and deletes), oldest first."""
+        with self._lock:
+            found = [
+                {"channel": m.channel, "ts": m.ts, **m.fields}
+                for m in self._messages.values()
+                if channel is None or m.channel == channel
+            ]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    def reset_records(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._respond_calls.clear()
+            self._messages.clear()
+
+    # ---- failure injection ---------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        channel: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Make calls to `method` (in `channel`, if given) fail with `error`.
+
+        status 200 gives {"ok": false, "error": error} as Slack does for most
+        failures; 429 adds Retry-After; 5xx answers that status. `times=None` keeps
+        failing until clear_failures().
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for every call")
+        with self._lock:
+            self._failures.append(_Failure(method, error, channel, status, retry_after, times))
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+    def _take_failure(self, method: str, args: dict[str, Any]) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.matches(method, args):
+                    if failure.remaining is not None:
+                        failure.remaining -= 1
+                        if failure.remaining <= 0:
+                            self._failures.remove(failure)
+                    return failure
+        return None
+
+    # ---- the API -------------------------------------------------------------------
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        headers: dict[str, str] = {}
+        if not token:
+            status, payload = 200, {"ok": False, "error": "not_authed"}
+        elif token != self.bot_token:
+            status, payload = 200, {"ok": False, "error": "invalid_auth"}
+        elif failure := self._take_failure(method, args):
+            status, payload = failure.status, {"ok": False, "error": failure.error}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
+        else:
+            handler = self._methods().get(method)
+            payload = handler(args) if handler else {"ok": True}
+            status = 200
+        with self._lock:
+            self._calls.append(ApiCall(method, args, datetime.now(UTC), status, payload))
+        return status, payload, headers
+
+    def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "api.test": lambda args: {"ok": True, "args": args},
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
+            "users.list": self._users_list,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "conversations.info": self._conversations_info,
+        }
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://dialbot-demo.slack.com/",
+            "team": "Dialbot Demo",
+            "user": "dialbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 1)
+            self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        ts = self._next_ts()
+        message = self._message_fields(args, ts)
+        with self._lock:
+            self._messages[(channel, ts)] = _Message(channel, ts, message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _message_fields(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "text": args.get("text", ""),
+            "ts": ts,
+            "team": self.team_id,
+        }
+        for name in ("blocks", "attachments", "thread_ts", "metadata"):
+            if args.get(name) is not None:
+                message[name] = _maybe_json(args[name])
+        return message
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        with self._lock:
+            existing = self._messages.get((channel, ts))
+            if existing is None:
+                return {"ok": False, "error": "message_not_found"}
+            for name in ("text", "blocks", "attachments", "metadata"):
+                if args.get(name) is not None:
+                    existing.fields[name] = _maybe_json(args[name])
+            existing.fields["edited"] = {"user": self.bot_user_id, "ts": ts}
+            message = dict(existing.fields)
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": message,
+        }
+
+    def _delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        with self._lock:
+            if self._messages.pop((channel, ts), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        limit = _int(args.get("limit"), default=0)
+        start = _int(args.get("cursor"), default=0)
+        members = self.users[start:]
+        next_cursor = ""
+        if limit > 0 and len(members) > limit:
+            members = members[:limit]
+            next_cursor = str(start + limit)
+        return {
+            "ok": True,
+            "members": members,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        for user in self.users:
+            if user.get("id") == args.get("user"):
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "user_not_found"}
+
+    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        for user in self.users:
+            if str(user.get("profile", {}).get("email", "")).lower() == email:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        name = self.channels.get(channel, channel.lower())
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": name,
+                "is_channel": True,
+                "is_private": False,
+                "is_member": True,
+            },
+        }
+
+    def _answer_respond(self, token: str, body: bytes) -> tuple[int, str]:
+        with self._lock:
+            closed = self._closed_urls.get(token)
+            uses = sum(1 for c in self._respond_calls if c.token == token and c.status == 200)
+            limit = self.response_url_uses
+            if closed is None and limit is not None and uses >= limit:
+                closed = "used_url"
+            status, text = (404, closed) if closed else (200, "ok")
+            self._respond_calls.append(
+                RespondCall(token, _parse_json(body), datetime.now(UTC), status)
+            )
+        return status, text
+
+
+def _token_of(url_or_token: str) -> str:
+    return url_or_token.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _int(value: Any, *, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _maybe_json(value: Any) -> Any:
+    """Form-encoded calls send blocks as a JSON string; store them parsed."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _parse_json(body: bytes) -> Any:
+    text = body.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class _SlackHandler(QuietHandler):
+    owner: SlackApiStandIn
+
+    def do_POST(self) -> None:
+        body = self.read_body()
+        parts = urlsplit(self.path)
+        path = parts.path
+        if path.startswith("/api/"):
+            self._api(path.removeprefix("/api/"), parts.query, body)
+        elif path.startswith("/respond/"):
+            status, text = self.owner._answer_respond(path.removeprefix("/respond/"), body)
+            self.send_bytes(status, text.encode(), "text/html")
+        else:
+            self.send_text(404, "Not Found")
+
+    def do_GET(self) -> None:
+        body = self.read_body()
+        parts = urlsplit(self.path)
+        if parts.path.startswith("/api/"):
+            self._api(parts.path.removeprefix("/api/"), parts.query, body)
+        else:
+            self.send_text(404, "Not Found")
+
+    def _api(self, method: str, query: str, body: bytes) -> None:
+        args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            parsed = _parse_json(body)
+            if isinstance(parsed, dict):
+                args.update(parsed)
+        elif body and content_type != "multipart/form-data":
+            args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        token = None
+        scheme, _, value = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            token = value.strip()
+        # Slack also takes the token as an argument; never keep it in the records.
+        token = token or args.pop("token", None)
+        args.pop("token", None)
+        status, payload, headers = self.owner._answer(method, args, token)
+        self.send_json(status, payload, headers)
+
+
+SlackApiStandIn.handler_class = _SlackHandler
