@@ -193,7 +193,8 @@ def _message_from_json(parsed: object) -> str | None:
         value = parsed.get(key)
         if isinstance(value, dict):
             # {"errors": {"phoneNumber": ["must be E.164"]}} names the field at fault
-            value = "; ".join(f"{field}: {_message_from_json(msg)}" for field, msg in value.items())
+            pairs = ((field, _message_from_json(msg)) for field, msg in value.items())
+            value = "; ".join(f"{field}: {msg}" for field, msg in pairs if msg)
         else:
             value = _message_from_json(value)
         if value and value not in found:
