@@ -1,0 +1,139 @@
+"""Engines for SQLite and PostgreSQL, and a first connection that fails with a clear message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from bot.store.errors import DatabaseUnavailable, StoreError
+
+# Execution option asking for a write transaction: on SQLite it begins with
+# BEGIN IMMEDIATE, so a transaction that reads before it writes waits for the write
+# lock up front instead of failing with "database is locked" halfway through.
+WRITE = {"dialbot_write": True}
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Enough for the HTTP server's threads plus background work on one replica.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+POSTGRES_CONNECT_TIMEOUT = 10  # seconds
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for DATABASE_URL, tuned for several threads (and processes)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            "DATABASE_URL is not a database URL dialbot understands. Use "
+            "sqlite:///dialbot.db or postgresql+psycopg://user@host:5432/dbname."
+        ) from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        postgres = parsed.get_backend_name() == "postgresql"
+        connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT} if postgres else {}
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+            connect_args=connect_args,
+        )
+    except (NoSuchModuleError, ImportError):
+        raise StoreError(
+            f"DATABASE_URL {describe_url(parsed)} names a database dialbot cannot use. Use "
+            "sqlite:///dialbot.db or postgresql+psycopg://user@host:5432/dbname."
+        ) from None
+
+
+def _sqlite_engine(parsed) -> Engine:
+    in_memory = parsed.database in (None, "", ":memory:")
+    options: dict = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if in_memory:
+        # One shared connection, or every connection would see its own empty database.
+        options["poolclass"] = StaticPool
+    engine = create_engine(parsed, **options)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:
+        # SQLAlchemy emits BEGIN itself (see _begin), so transactions cover reads too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        writing = connection.get_execution_options().get("dialbot_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+def describe_url(url) -> str:
+    """The URL with any password hidden, fit for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, or raise DatabaseUnavailable saying what went wrong."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        raise unavailable(engine, error) from None
+
+
+def unavailable(engine: Engine, error: DBAPIError) -> DatabaseUnavailable:
+    where = describe_url(engine.url)
+    if engine.dialect.name == "sqlite":
+        directory = Path(engine.url.database or ".").resolve().parent
+        reason = _first_line(error)
+        if not directory.is_dir():
+            reason = f"the directory {directory} does not exist"
+        return DatabaseUnavailable(
+            f"Can't open the SQLite database at {where} ({reason}). Check that its "
+            "directory exists and dialbot may write there, or set DATABASE_URL."
+        )
+    return DatabaseUnavailable(
+        f"Can't reach the database at {where} ({_server_reason(error)}). "
+        "Check DATABASE_URL and that the server is running."
+    )
+
+
+def _first_line(error: DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "unknown error"
+
+
+_REASONS = (
+    (re.compile(r"connection refused", re.I), "connection refused"),
+    (re.compile(r"timeout expired|timed out", re.I), "the connection timed out"),
+    (re.compile(r"password authentication failed", re.I), "password authentication failed"),
+    (re.compile(r"no password supplied", re.I), "the server wants a password"),
+    (re.compile(r"(database \"[^\"]*\" does not exist)", re.I), None),
+    (re.compile(r"(role \"[^\"]*\" does not exist)", re.I), None),
+    (
+        re.compile(r"could not translate host name|name or service not known", re.I),
+        "unknown host name",
+    ),
+)
+
+
+def _server_reason(error: DBAPIError) -> str:
+    message = str(error.orig)
+    for pattern, reason in _REASONS:
+        match = pattern.search(message)
+        if match:
+            return reason or match.group(1)
+    first = _first_line(error)
+    return first.rsplit("failed: ", 1)[-1]

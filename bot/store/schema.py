@@ -1,0 +1,74 @@
+"""The tables, as SQLAlchemy Core metadata. Alembic migrations create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out on both engines.
+
+    PostgreSQL keeps the zone (timestamptz); SQLite keeps naive text, so values are
+    converted to UTC before they are written and marked UTC when they are read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes given to the store must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+agent_links = Table(
+    "agent_links",
+    metadata,
+    Column("slack_user_id", String(64), primary_key=True),
+    Column("cxone_agent_id", String(64), nullable=False),
+    Column("linked_by", String(64), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+
+dial_requests = Table(
+    "dial_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("requester_id", String(64), nullable=False),
+    Column("agent_user_id", String(64), nullable=False),
+    Column("agent_id", String(64), nullable=False),
+    Column("phone_number", String(32), nullable=False),
+    Column("contact_id", String(255), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("response_url", Text, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("parent_ts", String(32), nullable=True),
+    Column("call_id", String(255), nullable=True),
+    Column("correlation_id", String(255), nullable=True),
+    Column("error", Text, nullable=True),
+    # Rate limit: confirmations by one requester since a moment.
+    Index("ix_dial_requests_requester_confirmed", "requester_id", "confirmed_at"),
+    # Crash recovery: requests stuck in one state since a moment.
+    Index("ix_dial_requests_state_confirmed", "state", "confirmed_at"),
+    # History: newest first.
+    Index("ix_dial_requests_created", "created_at"),
+)

@@ -1,0 +1,289 @@
+"""The durable store: agent links and the dial request audit trail (SQLAlchemy Core).
+
+One code path for SQLite and PostgreSQL. Every state change of a dial request is a
+compare-and-set (UPDATE … WHERE id = ? AND state = ?), so a double click, or the same
+click reaching two replicas, moves a request on exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Row, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+from bot.store import migrate
+from bot.store.agent_map import read_agent_map
+from bot.store.engine import WRITE, check_connection, create_store_engine, unavailable
+from bot.store.records import (
+    LEGAL_TRANSITIONS,
+    TERMINAL_STATES,
+    AgentLink,
+    DialRequest,
+    DialState,
+    ImportReport,
+)
+from bot.store.schema import agent_links, dial_requests
+
+ERROR_MAX_CHARS = 500
+TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error"})
+RECOVERED_ERROR = (
+    "dialbot stopped while this call was being placed, so CXone's answer never arrived; "
+    "the call may or may not have been placed."
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Open with Store.open(DATABASE_URL); safe to share between threads."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utc_now):
+        self.engine = engine
+        self._writer = engine.execution_options(**WRITE)
+        self._clock = clock
+        # (revision before, revision after) when open() upgraded the schema, else None.
+        self.schema_upgrade: tuple[str | None, str | None] | None = None
+
+    @classmethod
+    def open(
+        cls, url: str, *, upgrade: bool = True, clock: Callable[[], datetime] = _utc_now
+    ) -> Store:
+        """Connect, then upgrade the schema to head (or, with upgrade=False, check it is
+        there). Raises DatabaseUnavailable or SchemaOutdated with a message for people."""
+        engine = create_store_engine(url)
+        try:
+            check_connection(engine)
+            store = cls(engine, clock=clock)
+            if upgrade:
+                before, after = migrate.upgrade(engine)
+                if before != after:
+                    store.schema_upgrade = (before, after)
+            else:
+                migrate.check_current(engine)
+        except DBAPIError as error:
+            engine.dispose()
+            raise unavailable(engine, error) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Agent links
+
+    def link(self, slack_user_id: str, cxone_agent_id: str, linked_by: str) -> AgentLink:
+        """Link (or relink) a Slack user to a CXone agent. Linking to the agent they
+        already have changes nothing, not even who linked them or when."""
+        with self._writer.begin() as connection:
+            self._upsert_links(connection, {slack_user_id: cxone_agent_id}, linked_by)
+            row = connection.execute(
+                select(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
+            ).one()
+        return _link(row)
+
+    def unlink(self, slack_user_id: str) -> bool:
+        with self._writer.begin() as connection:
+            result = connection.execute(
+                delete(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
+            )
+        return result.rowcount == 1
+
+    def get_link(self, slack_user_id: str) -> AgentLink | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
+            ).one_or_none()
+        return _link(row) if row else None
+
+    def list_links(self) -> list[AgentLink]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(agent_links).order_by(agent_links.c.slack_user_id))
+            return [_link(row) for row in rows]
+
+    def import_links(self, path: Path, linked_by: str = "DIAL_AGENT_MAP") -> ImportReport:
+        """Load a slack_user_id,cxone_agent_id CSV; bad rows are reported, good rows load
+        (in one transaction). Running it twice leaves the same links."""
+        agent_map = read_agent_map(path)
+        if agent_map.links:
+            with self._writer.begin() as connection:
+                self._upsert_links(connection, agent_map.links, linked_by)
+        return ImportReport(loaded=len(agent_map.links), problems=agent_map.problems)
+
+    def _upsert_links(self, connection, links: dict[str, str], linked_by: str) -> None:
+        insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+        now = self._clock()
+        statement = insert(agent_links).values(
+            [
+                {
+                    "slack_user_id": slack_user_id,
+                    "cxone_agent_id": agent_id,
+                    "linked_by": linked_by,
+                    "linked_at": now,
+                }
+                for slack_user_id, agent_id in links.items()
+            ]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[agent_links.c.slack_user_id],
+            set_={
+                "cxone_agent_id": statement.excluded.cxone_agent_id,
+                "linked_by": statement.excluded.linked_by,
+                "linked_at": statement.excluded.linked_at,
+            },
+            where=agent_links.c.cxone_agent_id != statement.excluded.cxone_agent_id,
+        )
+        connection.execute(statement)
+
+    # Dial requests
+
+    def create_request(
+        self,
+        *,
+        requester_id: str,
+        agent_user_id: str,
+        agent_id: str,
+        phone_number: str,
+        contact_id: str,
+        channel_id: str,
+        response_url: str | None,
+        ttl_seconds: int,
+    ) -> DialRequest:
+        """Record a pending request; its id is unguessable and fits a button's value."""
+        now = self._clock()
+        values = {
+            "id": secrets.token_urlsafe(16),
+            "requester_id": requester_id,
+            "agent_user_id": agent_user_id,
+            "agent_id": agent_id,
+            "phone_number": phone_number,
+            "contact_id": contact_id,
+            "channel_id": channel_id,
+            "response_url": response_url,
+            "state": DialState.PENDING.value,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ttl_seconds),
+        }
+        with self._writer.begin() as connection:
+            connection.execute(dial_requests.insert().values(values))
+            row = connection.execute(
+                select(dial_requests).where(dial_requests.c.id == values["id"])
+            ).one()
+        return _request(row)
+
+    def get_request(self, request_id: str) -> DialRequest | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(dial_requests).where(dial_requests.c.id == request_id)
+            ).one_or_none()
+        return _request(row) if row else None
+
+    def transition(
+        self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
+    ) -> bool:
+        """Move a request from `from_state` to `to_state` if it is still in `from_state`.
+
+        True for exactly one caller however many try at once. Moving to DIALING stamps
+        confirmed_at; a terminal state stamps finished_at. `fields` may set call_id,
+        correlation_id and error. An illegal move raises ValueError.
+        """
+        from_state, to_state = DialState(from_state), DialState(to_state)
+        if to_state not in LEGAL_TRANSITIONS.get(from_state, frozenset()):
+            raise ValueError(f"a dial request cannot go from {from_state} to {to_state}")
+        unknown = set(fields) - TRANSITION_FIELDS
+        if unknown:
+            raise ValueError(f"transition() cannot set {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {"state": to_state.value, **fields}
+        if values.get("error") is not None:
+            values["error"] = _trim(str(values["error"]), ERROR_MAX_CHARS)
+        now = self._clock()
+        if to_state is DialState.DIALING:
+            values["confirmed_at"] = now
+        if to_state in TERMINAL_STATES:
+            values["finished_at"] = now
+        with self._writer.begin() as connection:
+            result = connection.execute(
+                update(dial_requests)
+                .where(dial_requests.c.id == request_id)
+                .where(dial_requests.c.state == from_state.value)
+                .values(values)
+            )
+        return result.rowcount == 1
+
+    def set_parent_ts(self, request_id: str, ts: str) -> None:
+        with self._writer.begin() as connection:
+            connection.execute(
+                update(dial_requests).where(dial_requests.c.id == request_id).values(parent_ts=ts)
+            )
+
+    def confirmations_since(self, requester_id: str, since: datetime) -> int:
+        """How many requests this user confirmed (moved to dialing) at or after `since`;
+        counted from the shared table, so the limit holds across replicas."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count())
+                .select_from(dial_requests)
+                .where(dial_requests.c.requester_id == requester_id)
+                .where(dial_requests.c.confirmed_at >= since)
+            ).scalar_one()
+
+    def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]:
+        """Requests left dialing longer than `older_than_seconds` (a crash mid-call)
+        become UNKNOWN; returns them, as now stored, so their requesters can be told.
+        Replicas recovering at once each get a different share, never the same one."""
+        cutoff = self._clock() - timedelta(seconds=older_than_seconds)
+        with self.engine.connect() as connection:
+            stuck = connection.execute(
+                select(dial_requests.c.id)
+                .where(dial_requests.c.state == DialState.DIALING.value)
+                .where(dial_requests.c.confirmed_at < cutoff)
+                .order_by(dial_requests.c.confirmed_at)
+            ).scalars()
+            stuck_ids = list(stuck)
+        recovered = []
+        for request_id in stuck_ids:
+            if self.transition(
+                request_id, DialState.DIALING, DialState.UNKNOWN, error=RECOVERED_ERROR
+            ):
+                recovered.append(self.get_request(request_id))
+        return recovered
+
+    def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]:
+        """Newest first; `user` matches the requester or the agent's Slack user."""
+        query = select(dial_requests).order_by(
+            dial_requests.c.created_at.desc(), dial_requests.c.id
+        )
+        if user:
+            query = query.where(
+                or_(dial_requests.c.requester_id == user, dial_requests.c.agent_user_id == user)
+            )
+        with self.engine.connect() as connection:
+            return [_request(row) for row in connection.execute(query.limit(limit))]
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _link(row: Row) -> AgentLink:
+    return AgentLink(
+        slack_user_id=row.slack_user_id,
+        cxone_agent_id=row.cxone_agent_id,
+        linked_by=row.linked_by,
+        linked_at=row.linked_at,
+    )
+
+
+def _request(row: Row) -> DialRequest:
+    values = row._asdict()
+    values["state"] = DialState(values["state"])
+    return DialRequest(**values)
