@@ -199,12 +199,12 @@ class Dialer:
         if isinstance(error, requests.ConnectTimeout):
             return f"no connection within {self._timeout:g} s"
         if isinstance(error, requests.Timeout):
-            return f"CXone did not answer within {self._timeout:g} s after the request was sent"
+            return f"CXone sent no answer within {self._timeout:g} s of the call request"
         if isinstance(error, _BAD_URL_ERRORS):
             return "the address is not a valid URL"
         if _never_sent(error):
             return "the connection was refused"
-        return "the connection to CXone broke after the request was sent"
+        return "The connection to CXone broke after the call request was sent"
 
 
 _BAD_URL_ERRORS = (
