@@ -1,0 +1,115 @@
+"""`dialbot sandbox`: run the local CXone stand-in in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from bot.sandbox.cxone import CXoneSandbox
+
+DEFAULT_PORT = 8700
+DEFAULT_SECRET = "demo-secret"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run a local CXone stand-in to dial against without a CXone account",
+        description=(
+            "Run a local CXone tenant that answers the token and Personal Connection "
+            "outbound endpoints, and print the settings that point the bot at it. "
+            "Stop it with Ctrl-C."
+        ),
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (0 = any free port)"
+    )
+    parser.add_argument("--client-id", default="demo-client", help="OAuth client id to accept")
+    parser.add_argument(
+        "--client-secret", default=DEFAULT_SECRET, help="OAuth client secret to accept"
+    )
+    parser.add_argument(
+        "--campaign", default="demo-campaign", help="the Personal Connection campaign id"
+    )
+    parser.add_argument(
+        "--agent",
+        action="append",
+        dest="agents",
+        metavar="AGENT_ID",
+        help="a CXone agent id assigned to the campaign (repeat for more; default agent-1001)",
+    )
+    parser.add_argument(
+        "--contact",
+        action="append",
+        dest="contacts",
+        metavar="CONTACT_ID",
+        help="a contact id that exists (repeat for more; default: any contact id is accepted)",
+    )
+    parser.add_argument(
+        "--token-ttl", type=int, default=3600, help="seconds an access token stays valid"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds to wait before answering each dial"
+    )
+    parser.set_defaults(func=run_sandbox)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    sandbox = CXoneSandbox(
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        campaign_id=args.campaign,
+        agents=args.agents or ("agent-1001",),
+        contacts=args.contacts,
+        token_ttl=args.token_ttl,
+        latency=args.latency,
+    )
+    try:
+        sandbox.start()
+    except OSError as error:
+        print(
+            f"Could not listen on 127.0.0.1:{args.port} ({error.strerror}). "
+            "Pick another port with --port, or --port 0 for any free one."
+        )
+        return 1
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        _print_settings(sandbox, args)
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sandbox.stop()
+    print(
+        f"CXone sandbox stopped after {sandbox.token_requests} token request(s) "
+        f"and {sandbox.dial_requests} dial request(s)."
+    )
+    return 0
+
+
+def _print_settings(sandbox: CXoneSandbox, args: argparse.Namespace) -> None:
+    # The secret is one the person chose for this local stand-in; the default
+    # is printed so the demo works by copy and paste, a chosen one is not echoed.
+    secret = DEFAULT_SECRET if args.client_secret == DEFAULT_SECRET else "<your --client-secret>"
+    agents = ", ".join(sorted(sandbox.agents))
+    contacts = "any" if sandbox.contacts is None else ", ".join(sorted(sandbox.contacts))
+    lines = [
+        f"CXone sandbox listening on {sandbox.url}",
+        f"Agents on campaign {sandbox.campaign_id}: {agents}. Contacts: {contacts}.",
+        "",
+        "Put these in .env to point the bot at it:",
+        f"CXONE_BASE_URL={sandbox.url}",
+        f"CXONE_OAUTH_CLIENT_ID={sandbox.client_id}",
+        f"CXONE_OAUTH_CLIENT_SECRET={secret}",
+        "CXONE_OAUTH_GRANT_TYPE=client_credentials",
+        f"CXONE_OUTBOUND_CAMPAIGN_ID={sandbox.campaign_id}",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
