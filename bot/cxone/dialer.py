@@ -130,12 +130,11 @@ class Dialer:
         }
         budget = _RetryBudget(self._sleep)
         attempts = 0
-        correlation_id: str | None = None
         while True:
             try:
                 token = self._tokens.get_token()
             except CXoneError as error:  # no request was sent with a token we do not have
-                return Rejected(str(error), None, correlation_id, attempts)
+                return Rejected(str(error), None, None, attempts)
             attempts += 1
             try:
                 response = self._post(token, payload)
@@ -150,14 +149,14 @@ class Dialer:
                 )
                 if not _never_sent(error):
                     reason = sent_but_unanswered_message(what_happened)
-                    return Unknown(reason, correlation_id, attempts)
+                    return Unknown(reason, None, attempts)
                 if budget.after_unavailable():
                     continue
                 reason = rejection_message(None, f"{what_happened} at {self._url}")
-                return Rejected(reason, None, correlation_id, attempts)
+                return Rejected(reason, None, None, attempts)
 
             status = response.status_code
-            correlation_id = response.headers.get("CorrelationId") or correlation_id
+            correlation_id = response.headers.get("CorrelationId")
             log.info(
                 "CXone dial attempt %d for agent %s (contact %s): HTTP %d, correlation id %s",
                 attempts,
