@@ -39,6 +39,9 @@ def wait_for(predicate: Callable[[], T], timeout: float = 5.0, interval: float =
 class _QuietThreadingServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops bursts of connections (benchmarks, concurrent
+    # tests) and costs the client a one-second SYN retransmit.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], owner):
         self.owner = owner
