@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import (
+    CountryCodeSource,
     NumberParseException,
     PhoneNumberFormat,
     PhoneNumberType,
@@ -76,7 +77,7 @@ def _check(typed: object, policy: PhonePolicy) -> AllowedNumber | RefusedNumber:
     if _is_emergency(cleaned, {default_region, *allowed}):
         return refuse(_emergency_reason(shown))
     try:
-        number = phonenumbers.parse(cleaned, default_region)
+        number = phonenumbers.parse(cleaned, default_region, keep_raw_input=True)
     except NumberParseException as exc:
         return refuse(_parse_failure_reason(shown, exc, default_region))
 
@@ -96,10 +97,11 @@ def _check(typed: object, policy: PhonePolicy) -> AllowedNumber | RefusedNumber:
                 f"“{shown}” is a short number or service code, not a full phone number; "
                 "the bot only dials full numbers, like +1 415 555 0123."
             )
-        if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-            return refuse(
-                f"“{shown}” looks like a local number; add the area code, like 415 555 0123."
-            )
+        typed_without_country_code = (
+            number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
+        )
+        if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY and typed_without_country_code:
+            return refuse(f"“{shown}” looks like a local number; add the area code.")
         region = phonenumbers.region_code_for_country_code(number.country_code)
         return refuse(
             f"“{shown}” isn't a valid number in {_region_label(region, number.country_code)}; "
@@ -154,7 +156,7 @@ def _mask(e164: object) -> str:
     except NumberParseException:
         return _mask_unreadable(text)
     number = copy.copy(number)
-    number.extension = None
+    number.extension = None  # never shown, and it would break the grouping below
     national = phonenumbers.national_significant_number(number)
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     prefix = f"+{number.country_code}"
