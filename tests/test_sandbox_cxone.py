@@ -160,6 +160,13 @@ def test_expired_token_is_401():
         assert "expired" in response.json()["message"]
 
 
+def test_expire_tokens_expires_without_waiting(sandbox):
+    token = token_for(sandbox)
+    sandbox.expire_tokens()
+    assert dial(sandbox, token).status_code == 401
+    assert dial(sandbox, token_for(sandbox)).status_code == 202
+
+
 def test_revoked_token_is_401_and_a_new_token_works(sandbox):
     old = token_for(sandbox)
     sandbox.set_fault("revoked")
@@ -356,6 +363,17 @@ def test_stop_is_prompt_idempotent_and_frees_the_port():
     assert errors
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.post(url, json=DIAL, timeout=2)
+
+
+def test_stop_closes_kept_alive_connections():
+    sandbox = CXoneSandbox().start()
+    session = requests.Session()
+    assert session.post(sandbox.token_url, data=CREDENTIALS, timeout=5).status_code == 200
+    url = sandbox.token_url
+    sandbox.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.post(url, data=CREDENTIALS, timeout=2)
+    assert sandbox.token_requests == 1
 
 
 def test_concurrent_dials_are_all_recorded(sandbox):

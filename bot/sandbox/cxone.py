@@ -209,6 +209,13 @@ class CXoneSandbox(LocalHttpServer):
         with self._lock:
             self._generation += 1
 
+    def expire_tokens(self) -> None:
+        """Make every token issued so far expired now, without waiting out token_ttl."""
+        now = time.monotonic()
+        with self._lock:
+            for issued in self._tokens.values():
+                issued.expires_at = min(issued.expires_at, now)
+
     def issue_token(self, scopes: Iterable[str] | None = None) -> str:
         """A valid token without the HTTP round trip (for tests of the dial step alone)."""
         with self._lock:
