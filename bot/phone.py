@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -25,6 +26,8 @@ from bot.parsing import quote_for_slack, strip_control_chars
 
 MAX_TYPED_LENGTH = 64
 MASK = "•"
+# What mask_number reads as a phone number; anything else is masked as opaque text.
+_LOOKS_INTERNATIONAL = re.compile(r"\+[0-9][0-9 ().-]*")
 _EXTENSION_ADVICE = "dial the main number and ask for the extension once connected."
 
 
@@ -151,6 +154,8 @@ def _mask(e164: object) -> str:
     text = " ".join(strip_control_chars(str(e164)).split())
     if not text:
         return ""
+    if not _LOOKS_INTERNATIONAL.fullmatch(text):
+        return _mask_unreadable(text)
     try:
         number = phonenumbers.parse(text, None)
     except NumberParseException:
