@@ -1,0 +1,399 @@
+"""DialService: who may dial what, the lifecycle of a dial request, and placing the call.
+
+This is the core of the bot and knows nothing of Slack or HTTP: it takes plain ids
+and strings and returns plain dataclasses. The Slack listeners, the demo and any other
+front end translate their payloads into these calls and render the results.
+
+A dial request moves PENDING -> DIALING -> PLACED | REJECTED | UNKNOWN (or PENDING ->
+CANCELLED | EXPIRED); every move is a compare-and-set in the store, so two presses,
+two threads or two replicas can never place the same request twice. The DIALING record
+is written before CXone is asked: if that write fails, no call is placed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bot import messages
+from bot.cxone.dialer import DialOutcome, Placed, Rejected, Unknown
+from bot.cxone.errors import UNKNOWN_ADVICE
+from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
+from bot.store import AgentLink, DialRequest, DialState
+
+log = logging.getLogger("bot.dialing")
+
+RATE_WINDOW = timedelta(seconds=60)
+
+
+class RefusalKind(StrEnum):
+    NOT_LINKED = "not_linked"
+    NOT_SUPERVISOR = "not_supervisor"
+    AGENT_NOT_LINKED = "agent_not_linked"
+    NUMBER_REFUSED = "number_refused"
+    NO_CONTACT = "no_contact"
+    STORE_FAILED = "store_failed"
+    UNKNOWN_REQUEST = "unknown_request"
+    NOT_YOURS = "not_yours"
+    EXPIRED = "expired"
+    ALREADY_HANDLED = "already_handled"
+    ALREADY_DIALING = "already_dialing"
+    RATE_LIMITED = "rate_limited"
+    NOT_ADMIN = "not_admin"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Nothing was done; `message` tells the person why and what to do next."""
+
+    kind: RefusalKind
+    message: str
+    request: DialRequest | None = None  # the request as it stands, when there is one
+    retry_after_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class PreparedDial:
+    """A PENDING request waiting for its requester to press Dial."""
+
+    request: DialRequest
+    number: AllowedNumber
+    agent: AgentLink
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The request is DIALING and this caller owns placing it."""
+
+    request: DialRequest
+
+
+class DialRequestLog(logging.LoggerAdapter):
+    """Prefixes every line with the dial request id so one dial can be followed in the logs."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        request_id = self.extra["request_id"] if self.extra else "-"
+        kwargs.setdefault("extra", {})["request_id"] = request_id
+        return f"[dial {request_id}] {msg}", kwargs
+
+
+def request_log(request_id: str, logger: logging.Logger = log) -> DialRequestLog:
+    return DialRequestLog(logger, {"request_id": request_id})
+
+
+class DialStore(Protocol):  # the part of bot.store.Store the service uses
+    def get_link(self, slack_user_id: str) -> AgentLink | None: ...
+    def link(self, slack_user_id: str, cxone_agent_id: str, linked_by: str) -> AgentLink: ...
+    def unlink(self, slack_user_id: str) -> bool: ...
+    def create_request(self, **fields: Any) -> DialRequest: ...
+    def get_request(self, request_id: str) -> DialRequest | None: ...
+    def transition(
+        self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
+    ) -> bool: ...
+    def set_parent_ts(self, request_id: str, ts: str) -> None: ...
+    def confirmations_since(self, requester_id: str, since: datetime) -> int: ...
+    def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]: ...
+    def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]: ...
+
+
+class CallPlacer(Protocol):  # bot.cxone.dialer.Dialer
+    def place_call(
+        self, *, agent_id: str, phone_number: str, contact_id: str, data: dict[str, str]
+    ) -> DialOutcome: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DialService:
+    def __init__(
+        self,
+        store: DialStore,
+        dialer: CallPlacer,
+        *,
+        phone_policy: PhonePolicy,
+        admins: Iterable[str] = (),
+        supervisors: Iterable[str] = (),
+        default_contact_id: str | None = None,
+        confirm_ttl_seconds: int = 600,
+        rate_limit_per_minute: int = 5,
+        cxone_timeout: float = 10.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.dialer = dialer
+        self.phone_policy = phone_policy
+        self.admins = frozenset(admins)
+        self.supervisors = frozenset(supervisors)
+        self.default_contact_id = default_contact_id
+        self.confirm_ttl_seconds = confirm_ttl_seconds
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.cxone_timeout = cxone_timeout
+        self.clock = clock
+
+    # --- /dial <number> ------------------------------------------------------------
+
+    def prepare(
+        self,
+        requester_id: str,
+        agent_user_id: str | None,
+        number_text: str,
+        contact_id: str | None,
+        channel_id: str,
+        response_url: str | None,
+    ) -> PreparedDial | Refusal:
+        """Check everything that can be checked before the card is shown; record PENDING."""
+        try:
+            requester_link = self.store.get_link(requester_id)
+            if requester_link is None:
+                return self._refuse(
+                    RefusalKind.NOT_LINKED, messages.not_linked(self.admins), requester_id
+                )
+            agent_user_id = agent_user_id or requester_id
+            if agent_user_id != requester_id and requester_id not in self.supervisors:
+                message = messages.not_a_supervisor(agent_user_id)
+                return self._refuse(RefusalKind.NOT_SUPERVISOR, message, requester_id)
+            agent = (
+                requester_link
+                if agent_user_id == requester_id
+                else self.store.get_link(agent_user_id)
+            )
+            if agent is None:
+                message = messages.agent_not_linked(agent_user_id, self.admins)
+                return self._refuse(RefusalKind.AGENT_NOT_LINKED, message, requester_id)
+            number = check_number(number_text, self.phone_policy)
+            if isinstance(number, RefusedNumber):
+                return self._refuse(RefusalKind.NUMBER_REFUSED, number.reason, requester_id)
+            contact = contact_id or self.default_contact_id
+            if not contact:
+                return self._refuse(RefusalKind.NO_CONTACT, messages.NO_CONTACT_ID, requester_id)
+            request = self.store.create_request(
+                requester_id=requester_id,
+                agent_user_id=agent_user_id,
+                agent_id=agent.cxone_agent_id,
+                phone_number=number.e164,
+                contact_id=contact,
+                channel_id=channel_id,
+                response_url=response_url,
+                ttl_seconds=self.confirm_ttl_seconds,
+            )
+        except Exception as error:  # the database, whatever its driver raises
+            log.exception(messages.LOG_STORE_FAILED, "prepare", type(error).__name__)
+            return Refusal(RefusalKind.STORE_FAILED, messages.PREPARE_STORE_FAILED)
+        request_log(request.id).info(
+            messages.LOG_PREPARED,
+            mask_number(number.e164),
+            agent.cxone_agent_id,
+            requester_id,
+            request.expires_at.isoformat(timespec="seconds"),
+        )
+        return PreparedDial(request=request, number=number, agent=agent)
+
+    # --- the Dial and Cancel buttons -------------------------------------------------
+
+    def get_request(self, request_id: str) -> DialRequest | None:
+        return self.store.get_request(request_id)
+
+    def confirm(self, request_id: str, presser_id: str) -> Claimed | Refusal:
+        """Claim a PENDING request for dialing (PENDING -> DIALING), or say why not."""
+        rlog = request_log(request_id)
+        try:
+            request = self.store.get_request(request_id)
+            refusal = self._check_pressable(request, presser_id)
+            if refusal is not None:
+                return refusal
+            assert request is not None
+            now = self.clock()
+            if now >= request.expires_at:
+                return self._expire(request)
+            recent = self.store.confirmations_since(request.requester_id, now - RATE_WINDOW)
+            if recent >= self.rate_limit_per_minute:
+                wait = self._seconds_until_allowed(request.requester_id, now)
+                message = messages.rate_limited(self.rate_limit_per_minute, wait)
+                rlog.info(messages.LOG_REFUSED, "confirm", presser_id, RefusalKind.RATE_LIMITED)
+                return Refusal(RefusalKind.RATE_LIMITED, message, request, wait)
+            if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING):
+                current = self.store.get_request(request_id) or request
+                return self._already(current)
+            claimed = self.store.get_request(request_id)
+        except Exception as error:
+            rlog.exception(messages.LOG_STORE_FAILED, "confirm", type(error).__name__)
+            return Refusal(RefusalKind.STORE_FAILED, messages.CONFIRM_STORE_FAILED)
+        if claimed is None:  # deleted under us: nothing was dialed
+            return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
+        rlog.info(
+            messages.LOG_CLAIMED, presser_id, mask_number(claimed.phone_number), claimed.agent_id
+        )
+        return Claimed(claimed)
+
+    def cancel(self, request_id: str, presser_id: str) -> DialRequest | Refusal:
+        """PENDING -> CANCELLED; returns the cancelled request."""
+        try:
+            request = self.store.get_request(request_id)
+            refusal = self._check_pressable(request, presser_id)
+            if refusal is not None:
+                return refusal
+            if not self.store.transition(request_id, DialState.PENDING, DialState.CANCELLED):
+                current = self.store.get_request(request_id) or request
+                assert current is not None
+                return self._already(current)
+            cancelled = self.store.get_request(request_id)
+        except Exception as error:
+            request_log(request_id).exception(
+                messages.LOG_STORE_FAILED, "cancel", type(error).__name__
+            )
+            return Refusal(RefusalKind.STORE_FAILED, messages.link_store_failed())
+        assert cancelled is not None
+        return cancelled
+
+    def place(self, request: DialRequest) -> DialRequest:
+        """Ask CXone to place a claimed (DIALING) request and record the outcome."""
+        rlog = request_log(request.id)
+        try:
+            outcome = self.dialer.place_call(
+                agent_id=request.agent_id,
+                phone_number=request.phone_number,
+                contact_id=request.contact_id,
+                data={
+                    "slackRequester": request.requester_id,
+                    "slackChannel": request.channel_id,
+                    "requestId": request.id,
+                },
+            )
+        except Exception:
+            rlog.exception(messages.LOG_DIALER_CRASHED)
+            outcome = Unknown(
+                reason=f"The bot hit an internal error while asking CXone. {UNKNOWN_ADVICE}",
+                correlation_id=None,
+                attempts=1,
+            )
+        state, fields = _outcome_fields(outcome)
+        rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
+        try:
+            if self.store.transition(request.id, DialState.DIALING, state, **fields):
+                saved = self.store.get_request(request.id)
+                if saved is not None:
+                    return saved
+            else:
+                rlog.error(messages.LOG_FINAL_STATE_NOT_SAVED, state)
+        except Exception as error:
+            rlog.exception(messages.LOG_STORE_FAILED, "saving the outcome", type(error).__name__)
+        # The person must still hear what CXone said even if the database did not take it.
+        return replace(request, state=state, finished_at=self.clock(), **fields)
+
+    def record_parent_message(self, request_id: str, ts: str) -> None:
+        try:
+            self.store.set_parent_ts(request_id, ts)
+        except Exception as error:
+            request_log(request_id).warning(
+                messages.LOG_STORE_FAILED, "saving the parent message", type(error).__name__
+            )
+
+    def recover_stuck(self, older_than_seconds: float | None = None) -> list[DialRequest]:
+        """Requests left DIALING by a crash are marked UNKNOWN; the caller tells the people."""
+        threshold = older_than_seconds if older_than_seconds is not None else self.cxone_timeout * 3
+        recovered = self.store.recover_stuck(threshold)
+        for request in recovered:
+            confirmed = request.confirmed_at.isoformat() if request.confirmed_at else "?"
+            request_log(request.id).warning(messages.LOG_RECOVERED, confirmed)
+        return recovered
+
+    # --- links -------------------------------------------------------------------------
+
+    def link(self, admin_id: str, user_id: str, agent_id: str) -> AgentLink | Refusal:
+        if admin_id not in self.admins:
+            return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
+        try:
+            result = self.store.link(user_id, agent_id, admin_id)
+        except Exception as error:
+            log.exception(messages.LOG_STORE_FAILED, "link", type(error).__name__)
+            return Refusal(RefusalKind.STORE_FAILED, messages.link_store_failed())
+        log.info(messages.LOG_LINK, admin_id, user_id, agent_id)
+        return result
+
+    def unlink(self, admin_id: str, user_id: str) -> bool | Refusal:
+        if admin_id not in self.admins:
+            return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
+        try:
+            removed = self.store.unlink(user_id)
+        except Exception as error:
+            log.exception(messages.LOG_STORE_FAILED, "unlink", type(error).__name__)
+            return Refusal(RefusalKind.STORE_FAILED, messages.link_store_failed())
+        log.info(messages.LOG_UNLINK, admin_id, user_id)
+        return removed
+
+    def whois(self, user_id: str) -> AgentLink | None:
+        return self.store.get_link(user_id)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _refuse(self, kind: RefusalKind, message: str, requester_id: str) -> Refusal:
+        log.info(messages.LOG_REFUSED, "dial", requester_id, kind)
+        return Refusal(kind, message)
+
+    def _check_pressable(self, request: DialRequest | None, presser_id: str) -> Refusal | None:
+        if request is None:
+            return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
+        if presser_id != request.requester_id:
+            request_log(request.id).info(
+                messages.LOG_REFUSED, "press", presser_id, RefusalKind.NOT_YOURS
+            )
+            return Refusal(RefusalKind.NOT_YOURS, messages.not_yours(request.requester_id), request)
+        if request.state != DialState.PENDING:
+            return self._already(request)
+        return None
+
+    def _already(self, request: DialRequest) -> Refusal:
+        if request.state == DialState.DIALING:
+            return Refusal(RefusalKind.ALREADY_DIALING, messages.ALREADY_DIALING, request)
+        if request.state == DialState.EXPIRED:
+            return Refusal(RefusalKind.EXPIRED, messages.expired(self.confirm_ttl_seconds), request)
+        words = messages.STATE_WORDS.get(str(request.state), str(request.state))
+        return Refusal(RefusalKind.ALREADY_HANDLED, messages.already_handled(words), request)
+
+    def _expire(self, request: DialRequest) -> Refusal:
+        if not self.store.transition(request.id, DialState.PENDING, DialState.EXPIRED):
+            current = self.store.get_request(request.id) or request
+            if current.state != DialState.EXPIRED:
+                return self._already(current)
+        current = self.store.get_request(request.id) or request
+        request_log(request.id).info(
+            messages.LOG_REFUSED, "confirm", request.requester_id, RefusalKind.EXPIRED
+        )
+        return Refusal(RefusalKind.EXPIRED, messages.expired(self.confirm_ttl_seconds), current)
+
+    def _seconds_until_allowed(self, requester_id: str, now: datetime) -> int:
+        """When the oldest confirmation inside the window leaves it (at least 1 s)."""
+        since = now - RATE_WINDOW
+        recent = [
+            r.confirmed_at
+            for r in self.store.history(user=requester_id, limit=self.rate_limit_per_minute * 4)
+            if r.requester_id == requester_id and r.confirmed_at and r.confirmed_at >= since
+        ]
+        if len(recent) < self.rate_limit_per_minute:
+            return int(RATE_WINDOW.total_seconds())
+        # the newest `limit` confirmations: the window frees up when the oldest of them leaves
+        recent.sort(reverse=True)
+        oldest_counted = recent[self.rate_limit_per_minute - 1]
+        wait = (oldest_counted + RATE_WINDOW - now).total_seconds()
+        return max(1, math.ceil(wait))
+
+
+def _outcome_fields(outcome: DialOutcome) -> tuple[DialState, dict[str, str | None]]:
+    if isinstance(outcome, Placed):
+        return DialState.PLACED, {
+            "call_id": outcome.call_id,
+            "correlation_id": outcome.correlation_id,
+        }
+    if isinstance(outcome, Rejected):
+        return DialState.REJECTED, {
+            "correlation_id": outcome.correlation_id,
+            "error": outcome.reason,
+        }
+    return DialState.UNKNOWN, {"correlation_id": outcome.correlation_id, "error": outcome.reason}

@@ -1,0 +1,361 @@
+"""Every sentence the Slack app shows people, and every log line template of a dial.
+
+One table of words, so tone, links and advice stay consistent and reviewable in one
+place. Sentences say what happened and what to do next. Anything a user typed that
+ends up here must already be escaped (`bot.parsing.quote_for_slack`) by the caller.
+CXone's own sentences (the error table, the "outcome unknown" advice) live in
+`bot.cxone.errors`; this module only frames them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# --- small formatting helpers -------------------------------------------------
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def people(user_ids: Iterable[str]) -> str:
+    ids = sorted(user_ids)
+    return ", ".join(mention(u) for u in ids)
+
+
+def minutes(seconds: float) -> str:
+    whole = round(seconds / 60)
+    if seconds < 90:
+        return f"{int(seconds)} seconds"
+    return f"{whole} minutes"
+
+
+# --- refusals from the core (bot.dialing) --------------------------------------
+
+
+def not_linked(admins: Iterable[str]) -> str:
+    admins = list(admins)
+    who = f"an admin ({people(admins)})" if admins else "whoever runs the bot"
+    return (
+        "You're not linked to a CXone agent yet, so /dial doesn't know whose phone to ring. "
+        f"Ask {who} to run `/dial link @you AGENT_ID` with your CXone agent id."
+    )
+
+
+def not_a_supervisor(agent_user_id: str) -> str:
+    return (
+        f"Only supervisors (DIAL_SUPERVISORS) can dial as someone else, so nothing was dialed "
+        f"as {mention(agent_user_id)}. Leave out `as @agent` to dial as yourself, "
+        "or ask a supervisor to place the call."
+    )
+
+
+def agent_not_linked(agent_user_id: str, admins: Iterable[str]) -> str:
+    admins = list(admins)
+    who = f"an admin ({people(admins)})" if admins else "whoever runs the bot"
+    return (
+        f"{mention(agent_user_id)} isn't linked to a CXone agent, so there is no one to "
+        f"connect the call to. Ask {who} to run `/dial link @user AGENT_ID` for them."
+    )
+
+
+NO_CONTACT_ID = (
+    "This dial needs a CXone contact id and none is configured. Add `contact <contactId>` "
+    "to the command, or ask an admin to set CXONE_DEFAULT_CONTACT_ID."
+)
+
+PREPARE_STORE_FAILED = (
+    "The bot couldn't save your dial request because its database is not answering. "
+    "No call was placed. Try again in a minute, and tell an admin if it keeps happening."
+)
+
+CONFIRM_STORE_FAILED = (
+    "The bot couldn't record your confirmation because its database is not answering, "
+    "so it placed no call. Press Dial again in a minute, and tell an admin if it keeps happening."
+)
+
+UNKNOWN_REQUEST = (
+    "This card doesn't match any dial request the bot knows, so nothing was dialed. "
+    "Run /dial again to get a fresh card."
+)
+
+
+def not_yours(requester_id: str) -> str:
+    return (
+        f"Only {mention(requester_id)}, who ran this /dial, can confirm or cancel it. "
+        "Nothing was done; run /dial yourself to place a call."
+    )
+
+
+def expired(ttl_seconds: float) -> str:
+    return (
+        f"This card expired (cards are good for {minutes(ttl_seconds)}), so no call was "
+        "placed. Run /dial again if you still want to call."
+    )
+
+
+def already_handled(state_words: str) -> str:
+    return f"This dial request {state_words}; nothing more was done."
+
+
+ALREADY_DIALING = (
+    "This dial is already being placed; nothing more was done. "
+    "The outcome will appear here in a moment."
+)
+
+
+def rate_limited(limit: int, wait_seconds: int) -> str:
+    return (
+        f"You've confirmed {limit} dial{'s' if limit != 1 else ''} in the last minute, the most "
+        f"allowed (DIAL_RATE_LIMIT_PER_MINUTE), so nothing was dialed. Press Dial again in "
+        f"{wait_seconds} second{'s' if wait_seconds != 1 else ''}."
+    )
+
+
+def not_an_admin(admins: Iterable[str]) -> str:
+    admins = list(admins)
+    ask = f" Ask one of them: {people(admins)}." if admins else " No admins are configured yet."
+    return "Only admins (DIAL_ADMINS) can link or unlink agents, so nothing was changed." + ask
+
+
+def linked(user_id: str, agent_id: str) -> str:
+    return (
+        f"Linked {mention(user_id)} to CXone agent `{agent_id}`. "
+        "They can now run `/dial <number>` to call as that agent."
+    )
+
+
+def unlinked(user_id: str) -> str:
+    return f"Unlinked {mention(user_id)}; they can no longer place calls with /dial."
+
+
+def was_not_linked(user_id: str) -> str:
+    return f"{mention(user_id)} wasn't linked to a CXone agent, so there was nothing to unlink."
+
+
+def whois_linked(user_id: str, agent_id: str, linked_by: str, linked_on: str) -> str:
+    by = mention(linked_by) if linked_by.startswith(("U", "W")) else linked_by
+    return f"{mention(user_id)} dials as CXone agent `{agent_id}` (linked by {by} on {linked_on})."
+
+
+def whois_unlinked(user_id: str) -> str:
+    return (
+        f"{mention(user_id)} isn't linked to a CXone agent. "
+        "An admin can link them with `/dial link @user AGENT_ID`."
+    )
+
+
+def link_store_failed() -> str:
+    return (
+        "The bot couldn't change the link because its database is not answering. "
+        "Nothing was changed; try again in a minute."
+    )
+
+
+# --- Slack-side problems ---------------------------------------------------------
+
+
+def no_such_user(name: str) -> str:
+    return (
+        f"No one in this workspace goes by @{name}, so nothing was done. "
+        "Pick the person from Slack's @ autocomplete and try again."
+    )
+
+
+def ambiguous_user(name: str) -> str:
+    return (
+        f"More than one person in this workspace goes by @{name}, so nothing was done. "
+        "Pick the person from Slack's @ autocomplete so Slack sends who you mean."
+    )
+
+
+def user_lookup_failed(name: str) -> str:
+    return (
+        f"The bot couldn't look up @{name} in Slack just now, so nothing was done. "
+        "Pick the person from Slack's @ autocomplete, or try again in a minute."
+    )
+
+
+def usage_problem(problem: str, usage: str) -> str:
+    return f"{problem}\n{usage}"
+
+
+def internal_error(reference: str) -> str:
+    return (
+        f"Something went wrong on the bot's side (reference `{reference}`). If you had "
+        "pressed Dial, check the agent's recent calls in CXone before trying again; "
+        "tell an admin the reference if it happens again."
+    )
+
+
+NO_NUMBER_IN_MESSAGE = (
+    "The bot found no phone number in that message, so there is nothing to dial. "
+    "Run `/dial <number>` instead."
+)
+
+DIALING_FAILED_TO_START = (
+    "The bot is too busy to place this call right now, so no call was placed. "
+    "Run /dial again in a minute."
+)
+
+
+def help_text(usage: str) -> str:
+    return (
+        "*Place a CXone call from Slack.*\n"
+        f"{usage}\n"
+        "• `/dial <number>` rings your own CXone agent phone first, then connects the number.\n"
+        "• A card only you can see asks you to confirm; nothing is dialed until you press *Dial*.\n"
+        "• The outcome is posted in this channel, in a thread under the call.\n"
+        "• `as @agent` (supervisors) dials for another linked agent; "
+        "`contact <id>` picks the CXone contact record.\n"
+        "• `/dial whois` shows whose agent you dial as; admins link people with "
+        "`/dial link @user AGENT_ID`."
+    )
+
+
+# --- cards and posts ---------------------------------------------------------------
+
+CONFIRM_TITLE = "Place this call?"
+DIAL_BUTTON = "Dial"
+CANCEL_BUTTON = "Cancel"
+CONFIRM_BUTTON_TEXT = "Call"  # the confirm dialog guards nothing here; Dial is the confirm
+
+
+def confirm_heading(number_display: str, agent_name: str) -> str:
+    return f"*Call {number_display}* as *{agent_name}*?"
+
+
+def confirm_footer(ttl_seconds: float) -> str:
+    return (
+        f"CXone rings the agent's phone first, then the number. "
+        f"This card works for {minutes(ttl_seconds)}."
+    )
+
+
+def dialing_card(number_display: str, agent_name: str) -> str:
+    return f":hourglass_flowing_sand: Dialing {number_display} as {agent_name}…"
+
+
+def card_placed(number_display: str, agent_name: str, call_id: str | None) -> str:
+    return (
+        f":white_check_mark: Call to {number_display} placed as {agent_name}"
+        f"{_call_id_words(call_id)}. The agent's phone rings first."
+    )
+
+
+def card_rejected(number_display: str, reason: str) -> str:
+    return f":x: The call to {number_display} was not placed. {reason}"
+
+
+def card_unknown(number_display: str, reason: str) -> str:
+    return f":warning: The outcome of the call to {number_display} is unknown. {reason}"
+
+
+def card_cancelled(number_display: str) -> str:
+    return f"Cancelled. No call to {number_display} was placed."
+
+
+def card_expired(number_display: str, ttl_seconds: float) -> str:
+    return (
+        f"This card for {number_display} expired after {minutes(ttl_seconds)}; no call was "
+        "placed. Run /dial again if you still want to call."
+    )
+
+
+def parent_post(requester_id: str, number_shown: str, agent_user_id: str, agent_id: str) -> str:
+    return (
+        f":telephone_receiver: {mention(requester_id)} is calling {number_shown} "
+        f"as {mention(agent_user_id)} (CXone agent `{agent_id}`)."
+    )
+
+
+def outcome_placed(call_id: str | None) -> str:
+    return (
+        f":white_check_mark: Call placed{_call_id_words(call_id)}. "
+        "CXone is ringing the agent's phone, then the number."
+    )
+
+
+def outcome_rejected(reason: str) -> str:
+    return f":x: Not placed. {reason}"
+
+
+def outcome_unknown(reason: str) -> str:
+    return f":warning: Outcome unknown. {reason}"
+
+
+def private_outcome(parent_text: str, outcome_text: str) -> str:
+    return (
+        f"{parent_text}\n{outcome_text}\n"
+        "_The bot can't post in this conversation, so only you see this. "
+        "Invite the bot to the channel to get the call posted there._"
+    )
+
+
+def notification(
+    requester_id: str,
+    number_shown: str,
+    agent_user_id: str,
+    agent_id: str,
+    channel_id: str,
+    outcome_words: str,
+) -> str:
+    return (
+        f"{mention(requester_id)} dialed {number_shown} as {mention(agent_user_id)} "
+        f"(CXone agent `{agent_id}`) from {channel_link(channel_id)}: {outcome_words}"
+    )
+
+
+def notification_outcome_placed(call_id: str | None) -> str:
+    return f"placed{_call_id_words(call_id)}."
+
+
+NOTIFICATION_OUTCOME_REJECTED = "rejected by CXone, no call placed."
+NOTIFICATION_OUTCOME_UNKNOWN = "outcome unknown; check CXone before dialing again."
+
+
+def recovered_unknown(number_shown: str, advice: str) -> str:
+    return (
+        f":warning: The bot restarted while your call to {number_shown} was being placed, "
+        f"so its outcome is unknown. {advice}"
+    )
+
+
+def _call_id_words(call_id: str | None) -> str:
+    return f" (CXone call id `{call_id}`)" if call_id else ""
+
+
+# --- state words shown when a card is pressed after it was handled -----------------
+
+STATE_WORDS = {
+    "pending": "is waiting for you to press Dial",
+    "dialing": "is already being dialed",
+    "placed": "was already placed",
+    "rejected": "was already tried and CXone rejected it",
+    "unknown": "was already tried and its outcome is unknown",
+    "cancelled": "was cancelled",
+    "expired": "expired",
+}
+
+# --- log templates (%-style, for logging's lazy formatting; never tokens or full numbers)
+
+LOG_PREPARED = "prepared dial to %s as agent %s for %s (expires %s)"
+LOG_REFUSED = "refused %s for %s: %s"
+LOG_CLAIMED = "claimed by %s; placing the call to %s as agent %s"
+LOG_OUTCOME = "outcome %s (call id %s, correlation id %s)"
+LOG_STORE_FAILED = "database failed during %s: %s"
+LOG_FINAL_STATE_NOT_SAVED = "could not save outcome %s: state was no longer dialing"
+LOG_DIALER_CRASHED = "the dialer raised instead of returning an outcome; recorded as unknown"
+LOG_SLACK_FAILED = "Slack %s failed: %s"
+LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
+LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
+LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: loaded %d links"
+LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"
+LOG_UNHANDLED = "unhandled error (reference %s)"
+LOG_LINK = "%s linked %s to agent %s"
+LOG_UNLINK = "%s unlinked %s"
+LOG_USERS_LIST = "users.list fetched %d users in %d page(s)"

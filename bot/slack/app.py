@@ -1,0 +1,163 @@
+"""build_app(): settings in, a Bolt App with the /dial listeners out.
+
+Wires the store, the CXone dialer, DialService, the Slack WebClient (retrying on 429
+and connection errors) and two thread pools: Bolt's listener pool, which only runs
+short ack-path work, and the dial pool, which waits on CXone.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot import messages
+from bot.config import Settings
+from bot.cxone import Dialer, TokenClient
+from bot.dialing import CallPlacer, DialService
+from bot.phone import PhonePolicy
+from bot.slack.listeners import DialFrontEnd, register
+from bot.slack.reporter import OutcomeReporter, Presentation
+from bot.slack.users import UserDirectory
+from bot.store import Store
+
+log = logging.getLogger("bot.slack")
+
+LISTENER_THREADS = 32  # Bolt's default is 5: five slow listeners would delay every ack
+DIAL_THREADS = 32  # calls waiting on CXone at once
+SLACK_TIMEOUT = 10  # seconds per Web API call
+
+_front_ends: weakref.WeakKeyDictionary[App, DialFrontEnd] = weakref.WeakKeyDictionary()
+
+
+def build_client(settings: Settings) -> WebClient:
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT,
+    )
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        RateLimitErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+def build_dialer(settings: Settings) -> Dialer:
+    tokens = TokenClient(
+        settings.token_url,
+        settings.cxone_oauth_client_id,
+        settings.cxone_oauth_client_secret,
+        grant_type=settings.cxone_oauth_grant_type,
+        timeout=settings.cxone_http_timeout,
+    )
+    return Dialer(
+        settings.cxone_base_url,
+        tokens,
+        settings.cxone_outbound_campaign_id,
+        timeout=settings.cxone_http_timeout,
+    )
+
+
+def open_store(settings: Settings) -> Store:
+    store = Store.open(settings.database_url)
+    if settings.dial_agent_map is not None:
+        report = store.import_links(settings.dial_agent_map)
+        log.info(messages.LOG_AGENT_MAP, settings.dial_agent_map, report.loaded)
+        for problem in report.problems:
+            log.warning(messages.LOG_AGENT_MAP_PROBLEM, settings.dial_agent_map, problem)
+    return store
+
+
+def build_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    dialer: CallPlacer | None = None,
+    client: WebClient | None = None,
+    recover: bool = True,
+) -> App:
+    store = store or open_store(settings)
+    dialer = dialer or build_dialer(settings)
+    client = client or build_client(settings)
+    policy = PhonePolicy(
+        default_region=settings.dial_default_region,
+        allowed_regions=frozenset(settings.dial_allowed_regions),
+    )
+    service = DialService(
+        store,
+        dialer,
+        phone_policy=policy,
+        admins=settings.dial_admins,
+        supervisors=settings.dial_supervisors,
+        default_contact_id=settings.cxone_default_contact_id,
+        confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
+        rate_limit_per_minute=settings.dial_rate_limit_per_minute,
+        cxone_timeout=settings.cxone_http_timeout,
+    )
+    users = UserDirectory(client)
+    presentation = Presentation(
+        phone_policy=policy,
+        mask_numbers=settings.dial_mask_numbers,
+        confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
+    )
+    reporter = OutcomeReporter(
+        client, service, users, presentation, notify_channel=settings.dial_notify_channel
+    )
+    front = DialFrontEnd(
+        service=service,
+        users=users,
+        reporter=reporter,
+        dial_executor=ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+    )
+    signing_secret = settings.slack_signing_secret
+    app = App(
+        client=client,
+        signing_secret=signing_secret.get_secret_value() if signing_secret else None,
+        process_before_response=False,
+        # Every HTTP request must carry Slack's signature (Bolt answers 401 otherwise);
+        # Socket Mode payloads come over the app-token connection and are not signed.
+        request_verification_enabled=signing_secret is not None or not settings.socket_mode,
+        # auth.test at start proves the bot token early; the local stand-in answers it too.
+        token_verification_enabled=True,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+        ),
+    )
+    register(app, front)
+    _front_ends[app] = front
+    if recover:
+        front.dial_executor.submit(_recover_stuck, front)
+    return app
+
+
+def front_end(app: App) -> DialFrontEnd:
+    """The service and pools behind an app made by build_app()."""
+    return _front_ends[app]
+
+
+def shutdown(app: App, *, wait: bool = True) -> None:
+    """Let dials in flight finish (they are recorded as DIALING until they do)."""
+    front = _front_ends.get(app)
+    if front is not None:
+        front.dial_executor.shutdown(wait=wait)
+
+
+def _recover_stuck(front: DialFrontEnd) -> None:
+    try:
+        recovered = front.service.recover_stuck()
+    except Exception:
+        log.exception(messages.LOG_STORE_FAILED, "start-up recovery", "see traceback")
+        return
+    for request in recovered:
+        try:
+            front.reporter.report_recovered(request)
+        except Exception:
+            log.exception(messages.LOG_UNHANDLED, request.id)

@@ -1,0 +1,192 @@
+"""Block Kit for everything the bot shows in Slack: pure functions, no I/O.
+
+Every function returns a `Message` (fallback text plus blocks as dicts) ready to hand
+to ack(), respond() or chat.postMessage. Names and other user-controlled text must
+be passed through `bot.parsing.quote_for_slack` first (the `*_name` arguments here
+are escaped by these functions; ids and numbers come from our own records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import messages
+from bot.parsing import quote_for_slack
+from bot.store import DialRequest, DialState
+
+CONFIRM_ACTION = "dial_confirm"
+CANCEL_ACTION = "dial_cancel"
+ACTIONS_BLOCK_ID = "dial_actions"
+SECTION_TEXT_LIMIT = 3000  # Block Kit's limit for a section's text
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str  # fallback for notifications and screen readers
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def _section(text: str) -> SectionBlock:
+    if len(text) > SECTION_TEXT_LIMIT:
+        text = text[: SECTION_TEXT_LIMIT - 1] + "…"
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _render(text: str, blocks: list[Block]) -> Message:
+    return Message(text=text, blocks=[block.to_dict() for block in blocks])
+
+
+def _name(name: str) -> str:
+    return quote_for_slack(name, limit=80)
+
+
+def text_message(text: str) -> Message:
+    """A plain message (refusals, help, whois, link results)."""
+    return _render(text, [_section(text)])
+
+
+def confirm_card(
+    request: DialRequest,
+    *,
+    number_display: str,
+    agent_name: str,
+    ttl_seconds: float,
+    note: str | None = None,
+) -> Message:
+    """The ephemeral card: what will be dialed, as whom, and the Dial / Cancel buttons."""
+    agent = _name(agent_name)
+    heading = messages.confirm_heading(number_display, agent)
+    blocks: list[Block] = []
+    if note:
+        blocks.append(_section(note))
+    blocks += [
+        _section(heading),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*Number*\n{number_display}"),
+                MarkdownTextObject(text=f"*Agent*\n{agent} (CXone `{request.agent_id}`)"),
+                MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"),
+            ]
+        ),
+        ActionsBlock(
+            block_id=ACTIONS_BLOCK_ID,
+            elements=[
+                ButtonElement(
+                    text=messages.DIAL_BUTTON,
+                    action_id=CONFIRM_ACTION,
+                    value=request.id,
+                    style="primary",
+                ),
+                ButtonElement(
+                    text=messages.CANCEL_BUTTON, action_id=CANCEL_ACTION, value=request.id
+                ),
+            ],
+        ),
+        _context(messages.confirm_footer(ttl_seconds)),
+    ]
+    text = f"{note} " if note else ""
+    return _render(text + heading.replace("*", ""), blocks)
+
+
+def dialing_card(*, number_display: str, agent_name: str) -> Message:
+    text = messages.dialing_card(number_display, _name(agent_name))
+    return _render(text, [_section(text)])
+
+
+def final_card(
+    request: DialRequest, *, number_display: str, agent_name: str, ttl_seconds: float
+) -> Message:
+    """The card as it ends: no buttons, the state the request reached."""
+    agent = _name(agent_name)
+    state = request.state
+    if state == DialState.PLACED:
+        text = messages.card_placed(number_display, agent, request.call_id)
+    elif state == DialState.REJECTED:
+        text = messages.card_rejected(number_display, request.error or "")
+    elif state == DialState.UNKNOWN:
+        text = messages.card_unknown(number_display, request.error or "")
+    elif state == DialState.CANCELLED:
+        text = messages.card_cancelled(number_display)
+    elif state == DialState.EXPIRED:
+        text = messages.card_expired(number_display, ttl_seconds)
+    elif state == DialState.DIALING:
+        return dialing_card(number_display=number_display, agent_name=agent_name)
+    else:  # PENDING: the card is still live
+        return confirm_card(
+            request, number_display=number_display, agent_name=agent_name, ttl_seconds=ttl_seconds
+        )
+    return _render(text, [_section(text)])
+
+
+def parent_message(request: DialRequest, *, number_shown: str) -> Message:
+    """The channel post naming the call; its thread gets the outcome."""
+    text = messages.parent_post(
+        request.requester_id, number_shown, request.agent_user_id, request.agent_id
+    )
+    return _render(text, [_section(text)])
+
+
+def outcome_message(request: DialRequest) -> Message:
+    """The outcome, posted as a reply in the parent's thread."""
+    if request.state == DialState.PLACED:
+        text = messages.outcome_placed(request.call_id)
+    elif request.state == DialState.REJECTED:
+        text = messages.outcome_rejected(request.error or "")
+    else:
+        text = messages.outcome_unknown(request.error or "")
+    blocks: list[Block] = [_section(text)]
+    if request.correlation_id:
+        blocks.append(_context(f"CXone correlation id `{request.correlation_id}`"))
+    return _render(text, blocks)
+
+
+def private_outcome(request: DialRequest, *, number_shown: str) -> Message:
+    """Parent and outcome in one ephemeral message, when the bot cannot post in the channel."""
+    parent = parent_message(request, number_shown=number_shown).text
+    outcome = outcome_message(request).text
+    text = messages.private_outcome(parent, outcome)
+    return _render(text, [_section(text)])
+
+
+def notification(request: DialRequest, *, number_shown: str) -> Message:
+    """The one-line summary for DIAL_NOTIFY_CHANNEL."""
+    if request.state == DialState.PLACED:
+        words = messages.notification_outcome_placed(request.call_id)
+    elif request.state == DialState.REJECTED:
+        words = messages.NOTIFICATION_OUTCOME_REJECTED
+    else:
+        words = messages.NOTIFICATION_OUTCOME_UNKNOWN
+    text = messages.notification(
+        request.requester_id,
+        number_shown,
+        request.agent_user_id,
+        request.agent_id,
+        request.channel_id,
+        words,
+    )
+    return _render(text, [_section(text)])
+
+
+def help_message(usage: str) -> Message:
+    return text_message(messages.help_text(usage))
+
+
+def usage_message(problem: str, usage: str) -> Message:
+    return _render(messages.usage_problem(problem, usage), [_section(problem), _context(usage)])

@@ -1,0 +1,137 @@
+"""What the end-to-end tests share: the people, and a DialBot that acts like Slack.
+
+Requests are signed and sent exactly as Slack sends them (bot.sandbox.slack_requests);
+Slack's side is SlackApiStandIn, CXone's is CXoneSandbox (the tutorial's endpoints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from bot.config import Settings
+from bot.sandbox import wait_for
+from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.slack_api import SlackApiStandIn
+from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.server import HttpServer
+from bot.store import Store
+
+SIGNING_SECRET = "e2e-signing-secret"
+CHANNEL = "C0DEMO"
+NOTIFY_CHANNEL = "C0NOTIFY"
+ALICE, BOB, SAM = "U0ALICE", "U0BOB", "U0SUPER"  # SlackApiStandIn's default users
+ADMIN = "U0ADMIN"
+AGENTS = {ALICE: "agent-1001", BOB: "agent-2002", SAM: "agent-3003"}
+
+
+@dataclass
+class DialBot:
+    """The running app and what it talks to, with helpers that act like a Slack user."""
+
+    server: HttpServer
+    slack: SlackApiStandIn
+    cxone: CXoneSandbox
+    store: Store
+    settings: Settings
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def events_url(self) -> str:
+        return self.server.events_url
+
+    def post(self, body: str, *, secret: str = SIGNING_SECRET, **kwargs: Any):
+        return send(self.events_url, body, secret, session=self.session, **kwargs)
+
+    def slash(self, user_id: str, text: str, *, channel_id: str = CHANNEL) -> Slash:
+        response_url = self.slack.response_url()
+        body = slash_command_body(
+            user_id=user_id, text=text, channel_id=channel_id, response_url=response_url
+        )
+        return Slash(self.post(body), response_url, channel_id, user_id)
+
+    def press(self, slash: Slash, action_id: str = "dial_confirm", *, user_id: str | None = None):
+        body = block_action_body(
+            user_id=user_id or slash.user_id,
+            action_id=action_id,
+            value=slash.request_id,
+            channel_id=slash.channel_id,
+            response_url=slash.response_url,
+        )
+        return self.post(body)
+
+    def responses(self, slash: Slash) -> list[Any]:
+        return self.slack.responses_for(slash.response_url)
+
+    def wait_for_final_card(self, slash: Slash, timeout: float = 10.0) -> dict[str, Any]:
+        """The last card posted over the response_url once it no longer says Dialing…"""
+
+        def final() -> dict[str, Any] | None:
+            cards = [r for r in self.responses(slash) if r.get("replace_original")]
+            if cards and "Dialing" not in cards[-1]["text"]:
+                return cards[-1]
+            return None
+
+        return wait_for(final, timeout=timeout)
+
+    def channel_posts(self, channel: str = CHANNEL) -> list[dict[str, Any]]:
+        return [
+            c.args for c in self.slack.calls_to("chat.postMessage") if c.args["channel"] == channel
+        ]
+
+
+@dataclass
+class Slash:
+    response: requests.Response
+    response_url: str
+    channel_id: str
+    user_id: str
+
+    @property
+    def answer(self) -> dict[str, Any]:
+        assert self.response.status_code == 200, self.response.text
+        return self.response.json()
+
+    @property
+    def text(self) -> str:
+        return self.answer["text"]
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [
+            element
+            for block in self.answer.get("blocks", [])
+            if block["type"] == "actions"
+            for element in block["elements"]
+        ]
+
+    @property
+    def request_id(self) -> str:
+        return self.buttons[0]["value"]
+
+
+def make_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, tmp_path, **overrides) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.url,
+        "cxone_base_url": cxone.url,
+        "cxone_oauth_client_id": cxone.client_id,
+        "cxone_oauth_client_secret": cxone.client_secret,
+        "cxone_outbound_campaign_id": cxone.campaign_id,
+        "cxone_default_contact_id": "contact-1",
+        "cxone_http_timeout": 3.0,
+        "database_url": f"sqlite:///{tmp_path / 'dialbot.db'}",
+        "dial_admins": frozenset({ADMIN}),
+        "dial_supervisors": frozenset({SAM}),
+        "dial_notify_channel": NOTIFY_CHANNEL,
+        "dial_default_region": "US",
+        "dial_allowed_regions": frozenset({"US"}),
+        "dial_mask_numbers": True,
+        "dial_confirm_ttl_seconds": 600,
+        "dial_rate_limit_per_minute": 5,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
