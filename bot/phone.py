@@ -84,10 +84,16 @@ def _check(typed: object, policy: PhonePolicy) -> AllowedNumber | RefusedNumber:
     except NumberParseException as exc:
         return refuse(_parse_failure_reason(shown, exc, default_region))
 
-    typed_regions = set(phonenumbers.region_codes_for_country_code(number.country_code))
+    typed_with_country_code = number.country_code_source != CountryCodeSource.FROM_DEFAULT_COUNTRY
+    emergency_regions = (
+        set(phonenumbers.region_codes_for_country_code(number.country_code))
+        if typed_with_country_code
+        else {default_region, *allowed}
+    )
     national = phonenumbers.national_significant_number(number)
-    if _is_emergency(national, typed_regions) or (
-        not phonenumbers.is_valid_number(number) and _connects_to_emergency(number)
+    if _is_emergency(national, emergency_regions) or (
+        not phonenumbers.is_valid_number(number)
+        and _connects_to_emergency(national, emergency_regions)
     ):
         return refuse(_emergency_reason(shown))
     if number.extension:
@@ -100,10 +106,7 @@ def _check(typed: object, policy: PhonePolicy) -> AllowedNumber | RefusedNumber:
                 f"“{shown}” is a short number or service code, not a full phone number; "
                 "the bot only dials full numbers, like +1 415 555 0123."
             )
-        typed_without_country_code = (
-            number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
-        )
-        if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY and typed_without_country_code:
+        if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY and not typed_with_country_code:
             return refuse(f"“{shown}” looks like a local number; add the area code.")
         region = phonenumbers.region_code_for_country_code(number.country_code)
         return refuse(
@@ -201,12 +204,8 @@ def _is_emergency(digits: str, regions: set[str] | frozenset[str]) -> bool:
     return any(shortnumberinfo.is_emergency_number(digits, region) for region in regions)
 
 
-def _connects_to_emergency(number: phonenumbers.PhoneNumber) -> bool:
-    national = phonenumbers.national_significant_number(number)
-    return any(
-        shortnumberinfo.connects_to_emergency_number(national, region)
-        for region in phonenumbers.region_codes_for_country_code(number.country_code)
-    )
+def _connects_to_emergency(digits: str, regions: set[str]) -> bool:
+    return any(shortnumberinfo.connects_to_emergency_number(digits, region) for region in regions)
 
 
 def _emergency_reason(shown: str) -> str:
@@ -237,6 +236,8 @@ def _parse_failure_reason(shown: str, exc: NumberParseException, default_region:
 @functools.lru_cache(maxsize=512)
 def _region_label(region: str | None, country_code: int) -> str:
     """ "United Kingdom (+44)" where phonenumbers knows the name, else "GB (+44)"."""
+    if region == phonenumbers.UNKNOWN_REGION or region == "001":
+        return f"non-geographic numbers (+{country_code})"
     name = ""
     example = phonenumbers.example_number(region) if region else None
     if example is not None:

@@ -133,7 +133,7 @@ def test_emergency_numbers_are_refused(typed, policy):
     assert "emergency number" in _reason(typed, policy)
 
 
-@pytest.mark.parametrize("typed", ["411", "611", "+1 411", "88888", "55"])
+@pytest.mark.parametrize("typed", ["411", "611", "311", "+1 411", "88888", "55"])
 def test_short_numbers_and_service_codes_are_refused(typed):
     reason = _reason(typed)
     assert "short number" in reason or "too short" in reason
