@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import create_server
+from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
 
 log = logging.getLogger("bot.server")
@@ -93,17 +93,12 @@ class HttpServer:
         if server is None:
             return
         self.ready = False
-        # Close the listening socket and every open connection, then the worker threads;
-        # the loop thread sees an empty map and returns.
-        for dispatcher in list(server._map.values()):
-            try:
-                dispatcher.handle_close()
-            except Exception:  # a connection closing as we go is fine
-                log.debug("closing a connection failed", exc_info=True)
-        server._map.clear()
-        server.task_dispatcher.shutdown(timeout=5)
+        # Sockets are closed on the server's own loop thread (closing them under its
+        # select() from here would race); then its loop finds nothing left and returns.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)
         self._server = None
         self._thread = None
 
