@@ -9,9 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.store.engine import WRITE, describe_url
-from bot.store.errors import SchemaOutdated
+from bot.store.errors import SchemaOutdated, StoreError
 from bot.store.schema import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -74,6 +75,15 @@ def check_current(engine: Engine) -> None:
     raise SchemaOutdated(
         f"The database at {where} has schema revision {current} but this version of "
         f"dialbot needs {head}. Run `dialbot db upgrade`."
+    )
+
+
+def upgrade_failed(engine: Engine, error: DBAPIError) -> StoreError:
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "unknown"
+    return StoreError(
+        f"Couldn't create or upgrade dialbot's tables in the database at "
+        f"{describe_url(engine.url)} ({reason}). Check that the DATABASE_URL user may "
+        "create tables there, then run `dialbot db upgrade`."
     )
 
 

@@ -57,13 +57,17 @@ class Store:
         cls, url: str, *, upgrade: bool = True, clock: Callable[[], datetime] = _utc_now
     ) -> Store:
         """Connect, then upgrade the schema to head (or, with upgrade=False, check it is
-        there). Raises DatabaseUnavailable or SchemaOutdated with a message for people."""
+        there). Raises DatabaseUnavailable, SchemaOutdated or StoreError with a message
+        for people. `clock` (aware UTC datetimes) is for tests that need to move time."""
         engine = create_store_engine(url)
         try:
             check_connection(engine)
             store = cls(engine, clock=clock)
             if upgrade:
-                before, after = migrate.upgrade(engine)
+                try:
+                    before, after = migrate.upgrade(engine)
+                except DBAPIError as error:
+                    raise migrate.upgrade_failed(engine, error) from None
                 if before != after:
                     store.schema_upgrade = (before, after)
             else:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from sqlalchemy import text
+from store_databases import admin_connection, new_database
 
 from bot.cli import main
 from bot.store import DatabaseUnavailable, SchemaOutdated, Store, StoreError, migrate
@@ -108,3 +111,21 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
+
+
+def test_a_user_who_may_not_create_tables_is_told_so(tmp_path):
+    role = f"dialbot_no_create_{secrets.token_hex(4)}"
+    with new_database("postgresql", tmp_path) as url:
+        with admin_connection() as admin:
+            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        try:
+            with pytest.raises(StoreError) as raised:
+                Store.open(url.replace("postgres@", f"{role}@"))
+        finally:
+            with admin_connection() as admin:
+                admin.execute(f'DROP ROLE "{role}"')
+
+    message = str(raised.value)
+    assert "Couldn't create or upgrade dialbot's tables" in message
+    assert "permission denied" in message
+    assert "dialbot db upgrade" in message
