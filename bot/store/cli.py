@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
         "upgrade", help="create or upgrade the tables (DATABASE_URL)"
-    ).set_defaults(func=_handler(upgrade_command, upgrade=False))
+    ).set_defaults(func=_handler(upgrade_command))
 
     links = subparsers.add_parser("links", help="Slack user ↔ CXone agent links")
     links_commands = links.add_subparsers(dest="links_command", metavar="ACTION", required=True)
@@ -51,17 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     history.set_defaults(func=_handler(history_command))
 
 
-def _handler(
-    command: Callable[[Store | str, argparse.Namespace], int], *, upgrade: bool = True
-) -> Callable[[argparse.Namespace], int]:
-    """Open the store for `command`, and turn StoreError into a message and exit code 1."""
+def _handler(command: Callable[[Store, argparse.Namespace], int]) -> Callable[..., int]:
+    """Run `command` on the store at DATABASE_URL (its schema upgraded first, as at the
+    bot's start); a StoreError becomes its message on stderr and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
-        url = DatabaseSettings().database_url
         try:
-            if not upgrade:
-                return command(url, args)
-            store = Store.open(url)
+            store = Store.open(DatabaseSettings().database_url)
             try:
                 return command(store, args)
             finally:
@@ -73,10 +69,8 @@ def _handler(
     return run
 
 
-def upgrade_command(url: str, _args: argparse.Namespace) -> int:
-    store = Store.open(url, upgrade=True)
-    store.close()
-    where = describe_url(url)
+def upgrade_command(store: Store, _args: argparse.Namespace) -> int:
+    where = describe_url(store.engine.url)
     if store.schema_upgrade:
         before, after = store.schema_upgrade
         print(

@@ -58,7 +58,8 @@ def _sqlite_engine(parsed) -> Engine:
     in_memory = parsed.database in (None, "", ":memory:")
     options: dict = {"connect_args": {"timeout": 30, "check_same_thread": False}}
     if in_memory:
-        # One shared connection, or every connection would see its own empty database.
+        # One shared connection, or every connection would see its own empty database;
+        # so an in-memory store is for single-threaded scripts and tests only.
         options["poolclass"] = StaticPool
     engine = create_engine(parsed, **options)
 
