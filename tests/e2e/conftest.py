@@ -41,7 +41,9 @@ def start_bot(slack, cxone, tmp_path) -> Iterator:
         app = build_app(settings, store=store)
         server = HttpServer(app).start()
         started.append((server, app, store))
-        return DialBot(server=server, slack=slack, cxone=cxone, store=store, settings=settings)
+        return DialBot(
+            server=server, app=app, slack=slack, cxone=cxone, store=store, settings=settings
+        )
 
     yield start
     for server, app, store in started:

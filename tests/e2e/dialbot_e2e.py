@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from slack_bolt import App
 
 from bot.config import Settings
 from bot.sandbox import wait_for
@@ -32,6 +33,7 @@ class DialBot:
     """The running app and what it talks to, with helpers that act like a Slack user."""
 
     server: HttpServer
+    app: App
     slack: SlackApiStandIn
     cxone: CXoneSandbox
     store: Store
