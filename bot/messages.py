@@ -197,11 +197,6 @@ NO_NUMBER_IN_MESSAGE = (
     "Run `/dial <number>` instead."
 )
 
-DIALING_FAILED_TO_START = (
-    "The bot is too busy to place this call right now, so no call was placed. "
-    "Run /dial again in a minute."
-)
-
 
 def help_text(usage: str) -> str:
     return (
@@ -219,10 +214,8 @@ def help_text(usage: str) -> str:
 
 # --- cards and posts ---------------------------------------------------------------
 
-CONFIRM_TITLE = "Place this call?"
 DIAL_BUTTON = "Dial"
 CANCEL_BUTTON = "Cancel"
-CONFIRM_BUTTON_TEXT = "Call"  # the confirm dialog guards nothing here; Dial is the confirm
 
 
 def confirm_heading(number_display: str, agent_name: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dialbot_e2e import ALICE, CHANNEL, NOTIFY_CHANNEL
+import logging
+
+from dialbot_e2e import ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET
 
 
 def test_dial_confirm_places_one_call_and_reports_it(bot):
@@ -61,3 +63,24 @@ def test_healthz(bot):
     answer = bot.session.get(bot.server.url + "/healthz", timeout=5)
     assert answer.status_code == 200
     assert answer.text == "ok"
+
+
+def test_logs_follow_a_dial_by_its_id_without_numbers_or_secrets(bot, caplog):
+    caplog.set_level(logging.INFO)  # what app.py runs with
+    slash = bot.slash(ALICE, "+1 415 555 0123")
+    bot.press(slash)
+    bot.wait_for_final_card(slash)
+    ours = [r for r in caplog.records if r.name.startswith("bot.dialing")]
+    assert ours and all(f"[dial {slash.request_id}]" in r.getMessage() for r in ours)
+    assert any("outcome placed" in r.getMessage() for r in ours)
+    for secret in ("5550123", "555-0123", bot.slack.bot_token, SIGNING_SECRET):
+        assert secret not in caplog.text
+
+
+def test_numbers_are_shown_in_full_when_masking_is_off(start_bot):
+    bot = start_bot(dial_mask_numbers=False)
+    slash = bot.slash(ALICE, "+1 415 555 0123")
+    bot.press(slash)
+    bot.wait_for_final_card(slash)
+    assert "+1 415-555-0123" in bot.channel_posts(CHANNEL)[0]["text"]
+    assert "+1 415-555-0123" in bot.channel_posts(NOTIFY_CHANNEL)[0]["text"]
