@@ -33,6 +33,7 @@ log = logging.getLogger("bot.slack")
 LISTENER_THREADS = 32  # Bolt's default is 5: five slow listeners would delay every ack
 DIAL_THREADS = 32  # calls waiting on CXone at once
 SLACK_TIMEOUT = 10  # seconds per Web API call
+LOOKUP_TIMEOUT = 2  # user lookups run before an ack: Slack gives us 3 s in all
 
 _front_ends: weakref.WeakKeyDictionary[App, DialFrontEnd] = weakref.WeakKeyDictionary()
 
@@ -48,6 +49,12 @@ def build_client(settings: Settings) -> WebClient:
         RateLimitErrorRetryHandler(max_retry_count=2),
     ]
     return client
+
+
+def lookup_client(client: WebClient) -> WebClient:
+    """A client for lookups on an ack path: short timeout, and no waiting out a 429
+    (a Retry-After of 30 s would blow Slack's 3 s); a failed lookup is reported instead."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
 
 
 def build_dialer(settings: Settings) -> Dialer:
@@ -102,7 +109,7 @@ def build_app(
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
         cxone_timeout=settings.cxone_http_timeout,
     )
-    users = UserDirectory(client)
+    users = UserDirectory(lookup_client(client))
     presentation = Presentation(
         phone_policy=policy,
         mask_numbers=settings.dial_mask_numbers,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from dialbot_e2e import ALICE, BOB, SAM
 
@@ -61,3 +63,11 @@ def test_link_and_unlink_are_for_admins_only(bot):
     slash = bot.slash(ALICE, f"unlink <@{BOB}|bob>")
     assert "Only admins" in slash.text
     assert bot.store.get_link(BOB).cxone_agent_id == "agent-2002"
+
+
+def test_a_rate_limited_user_lookup_is_reported_not_waited_out(bot):
+    bot.slack.fail("users.list", "ratelimited", status=429, retry_after=30)
+    started = time.monotonic()
+    slash = bot.slash(SAM, "+1 415 555 0123 as @bob")
+    assert time.monotonic() - started < 1.5
+    assert_refused(bot, slash, "couldn't look up @bob")
