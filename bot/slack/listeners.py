@@ -171,7 +171,7 @@ def register(app: App, front: DialFrontEnd) -> None:
             assert isinstance(refusal, Refusal)
             respond_to(response_url, blocks.text_message(refusal.message), replace=False)
             return
-        if request.state == DialState.PENDING:
+        if request.state == DialState.PENDING and service.clock() < request.expires_at:
             respond_to(
                 response_url,
                 reporter.card(_as_dialing(request)),

@@ -91,6 +91,7 @@ def test_expired_card_places_no_call(start_bot):
     card = wait_for(lambda: [r for r in bot.responses(slash) if "expired" in r["text"]])[-1]
     assert card["replace_original"] is True
     assert "actions" not in str(card["blocks"])
+    assert not any("Dialing" in r["text"] for r in bot.responses(slash))
     assert bot.cxone.calls == []
     assert bot.store.get_request(slash.request_id).state == "expired"
 
