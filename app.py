@@ -13,6 +13,7 @@ import sys
 import threading
 
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.server import HttpServer
@@ -80,7 +81,8 @@ def main() -> int:
     configure_logging()
     try:
         return run(settings)
-    except (StoreError, BoltError) as error:
+    except (StoreError, BoltError, SlackClientError, OSError) as error:
+        # The database, Slack's auth.test or the port: a sentence, not a traceback.
         print(f"dialbot cannot start: {error}", file=sys.stderr)
         return 2
 
