@@ -249,12 +249,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     fault = FAULTS[args.fault] if args.fault else None
+    if hasattr(sys.stdout, "reconfigure"):  # a terminal that cannot show "│" or "✔" gets "?"
+        sys.stdout.reconfigure(errors="replace")
     out = Transcript()
     started = time.monotonic()
     try:
         with (
             _app_logs(verbose=args.verbose) as logs,
-            _no_proxies(),
+            _clean_environment(),
             tempfile.TemporaryDirectory(prefix="dialbot-demo-") as workdir,
         ):
             Demo(out, Path(workdir), fault, logs).run()
@@ -293,32 +295,41 @@ def _app_logs(*, verbose: bool) -> Iterator[list[str]]:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.handlers = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # waitress warns when a request waits a moment for a worker thread, which on a busy
+    # laptop can happen to the demo's very first request; it says nothing about the bot.
+    queue_log = logging.getLogger("waitress.queue")
+    saved_queue_level = queue_log.level
+    queue_log.setLevel(logging.ERROR)
     try:
         yield kept
     finally:
         root.setLevel(saved[0])
         root.handlers = saved[1]
+        queue_log.setLevel(saved_queue_level)
 
 
-PROXY_VARIABLES = (
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-)
+PROXY_VARIABLES = {
+    name for base in ("https_proxy", "http_proxy", "all_proxy") for name in (base.upper(), base)
+}
 
 
 @contextlib.contextmanager
-def _no_proxies() -> Iterator[None]:
-    """Everything in the demo is on 127.0.0.1; slack_sdk would send it to a proxy from the
-    environment even so (it ignores NO_PROXY), so proxies are off while the demo runs."""
-    saved = {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
+def _clean_environment() -> Iterator[None]:
+    """Hide the variables the libraries would read behind the demo's back while it runs.
+
+    Bolt reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and (turning on its OAuth flow)
+    SLACK_CLIENT_ID/SECRET; slack_sdk sends even 127.0.0.1 traffic to a proxy from the
+    environment, ignoring NO_PROXY. Everything in the demo is local and spelled out.
+    """
+    hidden = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name in PROXY_VARIABLES or name.upper().startswith("SLACK_")
+    }
     try:
         yield
     finally:
-        os.environ.update(saved)
+        os.environ.update(hidden)
 
 
 def demo_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, workdir: Path) -> Settings:
@@ -393,7 +404,7 @@ class Demo:
             )
             dialer = Dialer(cxone.url, tokens, CAMPAIGN_ID, timeout=HTTP_TIMEOUT)
             app = build_app(settings, store=store, dialer=dialer)
-            server = HttpServer(app, threads=4).start()
+            server = HttpServer(app).start()
             self._intro(server.url, cxone.url, slack.base_url)
             side = _SlackSide(server.events_url, slack)
             try:

@@ -1,0 +1,293 @@
+"""`dialbot demo` as a newcomer runs it: a subprocess that prints a transcript and exits 0.
+
+Every run starts in an empty directory with a `.env` and environment variables that would
+point the bot somewhere else entirely, to prove the demo wires itself and reads neither.
+The runs are started together so the whole file takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.sandbox import demo
+from bot.sandbox.slack_api import DEFAULT_BOT_TOKEN
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+DEMO_SECRETS = (demo.SIGNING_SECRET, demo.CLIENT_SECRET, DEFAULT_BOT_TOKEN)
+FOREIGN = "from-the-environment"
+FOREIGN_SETTINGS = {
+    "SLACK_BOT_TOKEN": f"xoxb-{FOREIGN}",
+    "SLACK_APP_TOKEN": f"xapp-{FOREIGN}",
+    "SLACK_SIGNING_SECRET": f"secret-{FOREIGN}",
+    "SLACK_API_URL": f"https://slack-{FOREIGN}.invalid/api/",
+    # Bolt turns on its OAuth flow by itself when it finds these two.
+    "SLACK_CLIENT_ID": f"1.{FOREIGN}",
+    "SLACK_CLIENT_SECRET": f"client-secret-{FOREIGN}",
+    "CXONE_BASE_URL": f"https://cxone-{FOREIGN}.invalid",
+    "CXONE_OAUTH_CLIENT_ID": f"client-{FOREIGN}",
+    "CXONE_OAUTH_CLIENT_SECRET": f"secret-{FOREIGN}",
+    "CXONE_OUTBOUND_CAMPAIGN_ID": f"campaign-{FOREIGN}",
+    "CXONE_HTTP_TIMEOUT": "30",
+    "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/nothing",
+    "DIAL_MASK_NUMBERS": "false",
+    "DIAL_NOTIFY_CHANNEL": "C0FOREIGN",
+    # A proxy that answers nothing: slack_sdk would send even 127.0.0.1 traffic to it.
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+}
+DIALBOT = Path(sys.executable).parent / "dialbot"
+
+
+def flat(text: str) -> str:
+    """The transcript with its line wrapping and message frames undone, for phrase checks."""
+    lines = (re.sub(r"^\s*(│ ?)?", "", line) for line in text.split("\n"))
+    return re.sub(r"\s+", " ", " ".join(lines))
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def ports(self) -> set[int]:
+        return {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", self.stdout)}
+
+    @property
+    def text(self) -> str:
+        return flat(self.stdout)
+
+    def outcome(self) -> str:
+        match = re.search(r"^── Outcome: (.*)$", self.stdout, re.MULTILINE)
+        assert match, self.stdout
+        return match.group(1)
+
+
+def _no_network_command() -> list[str] | None:
+    """Run inside a new network namespace that has only loopback, when this machine can."""
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if not unshare or not ip:
+        return None
+    probe = subprocess.run(
+        [unshare, "-rn", "sh", "-c", f"{ip} link set lo up"], capture_output=True, timeout=10
+    )
+    if probe.returncode != 0:
+        return None
+    return [unshare, "-rn", "sh", "-c", f'{ip} link set lo up && exec "$@"', "sh"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Run]:
+    home = tmp_path_factory.mktemp("newcomer")
+    (home / ".env").write_text(
+        "".join(f"{name}={value}\n" for name, value in FOREIGN_SETTINGS.items())
+    )
+    env = {**os.environ, **FOREIGN_SETTINGS, "PYTHONIOENCODING": "utf-8"}
+    module = [sys.executable, "-m", "bot.cli", "demo"]
+    commands = {
+        "plain": module,
+        "429": [*module, "--fault", "429"],
+        "500": [*module, "--fault", "500"],
+        "timeout": [*module, "--fault", "timeout"],
+        "revoked": [*module, "--fault", "revoked"],
+        "console script": [str(DIALBOT), "demo"],
+    }
+    isolated = _no_network_command()
+    if isolated:
+        commands["no network"] = [*isolated, *module]
+    started = time.monotonic()
+    processes = {
+        name: subprocess.Popen(
+            command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for name, command in commands.items()
+    }
+    results = {}
+    for name, process in processes.items():
+        try:
+            stdout, stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            stderr += "\n[killed after 60 s]"
+        results[name] = Run(process.returncode, stdout, stderr, time.monotonic() - started)
+    return results
+
+
+ALL_RUNS = ["plain", "429", "500", "timeout", "revoked", "console script"]
+
+
+@pytest.mark.parametrize("name", ALL_RUNS)
+def test_every_run_exits_0_with_a_whole_transcript(runs, name):
+    run = runs[name]
+    assert run.returncode == 0, run.stdout + run.stderr
+    for heading in (
+        "── 2. Only Alice sees (the confirm card)",
+        "── 3. Alice presses [ Dial ]",
+        "── 4. CXone received: POST /api/journey/v1/outbound",
+        "── 5. #sales got",
+        "── 6. #dial-log",
+        "── Outcome: ",
+    ):
+        assert heading in run.stdout, run.stdout
+    assert "Traceback" not in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("name", ALL_RUNS)
+def test_nothing_from_the_environment_or_dotenv_is_used(runs, name):
+    run = runs[name]
+    assert FOREIGN not in run.stdout + run.stderr
+    # DIAL_MASK_NUMBERS=false in the environment does not unmask the channel posts.
+    channel = run.stdout.split("── 5. #sales got")[1].split("── 6.")[0]
+    assert "+1 415-•••-0123" in channel
+    assert "555-0123" not in channel
+
+
+@pytest.mark.parametrize("name", ALL_RUNS)
+def test_no_secret_or_token_is_printed(runs, name):
+    run = runs[name]
+    printed = run.stdout + run.stderr
+    for secret in DEMO_SECRETS:
+        assert secret not in printed
+    assert "Authorization: Bearer <redacted>" in run.stdout
+    assert not re.search(r"Bearer (?!<redacted>)", printed)
+
+
+@pytest.mark.parametrize("name", ALL_RUNS)
+def test_nothing_is_left_listening(runs, name):
+    ports = runs[name].ports
+    assert len(ports) == 3  # the app, the CXone sandbox, the Slack stand-in
+    for port in ports:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+def test_the_plain_demo_shows_the_card_the_call_and_the_posts(runs):
+    out = runs["plain"].text
+    assert "/dial +1 (415) 555-0123" in out
+    card = out.split("── 2.")[1].split("── 3.")[0]
+    assert "Call +1 415-555-0123 as alice?" in card
+    assert "Agent: alice (CXone 1001)" in card
+    assert "[ Dial ] [ Cancel ]" in card
+    outcome = re.fullmatch(rf"PLACED \(CXone call id ({UUID})\) ─+", runs["plain"].outcome())
+    assert outcome, runs["plain"].outcome()
+    call_id = outcome.group(1)
+    cxone = out.split("── 4.")[1].split("── 5.")[0]
+    assert '"phoneNumber": "+14155550123"' in cxone
+    assert '"agentId": "1001"' in cxone
+    assert f"attempt 1: 202 Accepted, callId {call_id}" in cxone
+    assert "attempt 2" not in cxone
+    assert re.search(rf"CorrelationId {UUID}", cxone)
+    assert "client credentials): 1." in cxone
+    sales = out.split("── 5.")[1].split("── 6.")[0]
+    assert "@alice is calling +1 415-•••-0123 as @alice (CXone agent 1001)" in sales
+    assert "in the thread under it:" in sales
+    assert f"Call placed (CXone call id {call_id})" in sales
+    notification = out.split("── 6.")[1].split("── Outcome")[0]
+    assert "from #sales: placed" in notification
+    assert "── 7." not in out, out  # nothing went wrong, so the app logged no warnings
+
+
+def test_429_waits_as_cxone_asks_then_places_the_call(runs):
+    run = runs["429"]
+    assert run.outcome().startswith("PLACED (CXone call id")
+    assert "attempt 1: 429 Too Many Requests, Retry-After: 1" in run.text
+    retried = re.search(r"attempt 2 \(\+(\d+\.\d) s\): 202 Accepted", run.text)
+    assert retried, run.text
+    assert float(retried.group(1)) >= 0.9  # it waited the second CXone asked for
+    assert "the bot waited" in run.text
+
+
+def test_500_is_unknown_and_says_what_to_check(runs):
+    run = runs["500"]
+    assert run.outcome().startswith("UNKNOWN")
+    assert "attempt 1: 500 Internal Server Error" in run.text
+    assert "attempt 2" not in run.text  # never sent twice: it might ring twice
+    assert "may or may not have been placed" in run.text
+    assert "recent calls in CXone" in run.text
+    assert "from #sales: outcome unknown" in run.text
+
+
+def test_timeout_is_unknown_although_cxone_placed_the_call(runs):
+    run = runs["timeout"]
+    assert run.outcome().startswith("UNKNOWN")
+    assert re.search(rf"attempt 1: 202 Accepted, call {UUID} placed, but", run.text)
+    assert "no answer within 1.5 s" in run.text
+    assert "recent calls in CXone" in run.text
+    # The app's warning is part of the transcript, not sprayed over it on stderr.
+    assert "── 7. The app's log said" in run.text
+    assert run.stderr == ""
+
+
+def test_revoked_token_is_refreshed_and_the_call_placed(runs):
+    run = runs["revoked"]
+    assert run.outcome().startswith("PLACED (CXone call id")
+    assert "attempt 1: 401 Unauthorized" in run.text
+    assert "attempt 2 (+" in run.text
+    assert "client credentials): 2." in run.text
+    assert "fetched a new token" in run.text
+
+
+def test_the_demo_needs_no_network(runs):
+    if "no network" not in runs:
+        pytest.skip("cannot make a network namespace here (needs unshare and ip)")
+    run = runs["no network"]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outcome().startswith("PLACED")
+
+
+def test_an_unknown_fault_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--fault", "404"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: '404'" in capsys.readouterr().err
+
+
+def test_block_kit_reads_as_text():
+    names = {"U0ALICE": "alice", "C0SALES": "sales"}
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Place this call?"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Call* <@U0ALICE> in <#C0SALES>"}},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": "*Number*\n+1 415-555-0123"}],
+        },
+        {"type": "divider"},
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Dial"}},
+                {"type": "button", "text": {"type": "plain_text", "text": "Cancel"}},
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": ":warning: see <https://example.com/help|the help>"}
+            ],
+        },
+    ]
+    assert demo.render_blocks(blocks, names) == [
+        "Place this call?",
+        "════════════════",
+        "Call @alice in #sales",
+        "Number: +1 415-555-0123",
+        "─" * 40,
+        "[ Dial ]  [ Cancel ]",
+        "(⚠ see the help (https://example.com/help))",
+    ]
+    assert demo.mrkdwn_to_text("run `/dial <number>` &amp; wait") == "run /dial <number> & wait"
