@@ -165,7 +165,13 @@ def register(app: App, front: DialFrontEnd) -> None:
         ack()
         presser, request_id, response_url = _press(body)
         rlog = request_log(request_id, log)
-        request = service.get_request(request_id)
+        try:
+            request = service.get_request(request_id)
+        except Exception as error:  # the database, whatever its driver raises
+            rlog.exception(messages.LOG_STORE_FAILED, "reading the request", type(error).__name__)
+            message = blocks.text_message(messages.CONFIRM_STORE_FAILED)
+            respond_to(response_url, message, replace=False, request_id=request_id)
+            return
         if request is None or request.requester_id != presser:
             refusal = service.confirm(request_id, presser)  # says why, changes nothing
             assert isinstance(refusal, Refusal)
