@@ -11,9 +11,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
-E2E = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
+TESTS = Path(__file__).resolve().parents[1]
+E2E = TESTS / "e2e"
+# dialbot_e2e (the DialBot harness) and store_databases (PostgreSQL test databases).
+for helpers in (E2E, TESTS / "store"):
+    if str(helpers) not in sys.path:
+        sys.path.insert(0, str(helpers))
 
 
 def _load_e2e_fixtures():
