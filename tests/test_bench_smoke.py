@@ -1,0 +1,93 @@
+"""The benchmark at its tiny --quick size, so it cannot rot.
+
+It runs the documented command (`python -m bench --quick`) as a user would: both apps
+as real processes against the stand-ins. Nothing here asserts a timing: the figures
+must be present and the counts must add up; the one goal asserted is the cold-start
+single-flight, because one token for a burst of first calls is a correctness property.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[dict, str]:
+    out = tmp_path_factory.mktemp("bench")
+    figures, results = out / "figures.json", out / "RESULTS.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(figures)]
+        + ["--results", str(results)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return json.loads(figures.read_text()), results.read_text()
+
+
+def test_every_ack_latency_row_is_measured_for_both_apps(quick_run):
+    figures, _ = quick_run
+    for app in ("dialbot", "tutorial-style"):
+        for label in figures["latency_labels"]:
+            for kind in ("dial", "press"):
+                cells = figures["ack"][app][label][kind]
+                assert set(cells) == {"1", "10", "50"}
+                for cell in cells.values():
+                    assert cell["errors"] == 0
+                    assert cell["samples"] > 0
+                    assert 0 < cell["p50_ms"] <= cell["p99_ms"]
+
+
+def test_dialbot_places_each_call_once_with_one_token(quick_run):
+    figures, _ = quick_run
+    ours = figures["per_call"]["dialbot"]
+    assert ours["placed"] == ours["dial_requests"] == ours["calls"]
+    assert ours["token_requests"] == 1
+    assert ours["requests_per_call"] == pytest.approx((ours["calls"] + 1) / ours["calls"], abs=1e-3)
+
+
+def test_tutorial_style_fetches_a_token_for_every_call(quick_run):
+    figures, _ = quick_run
+    tutorial = figures["per_call"]["tutorial-style"]
+    assert tutorial["placed"] == tutorial["token_requests"] == tutorial["calls"]
+    assert tutorial["requests_per_call"] == 2.0
+
+
+def test_a_burst_of_first_calls_on_a_cold_start_fetches_one_token(quick_run):
+    figures, _ = quick_run
+    cold = figures["cold_start"]
+    assert cold["token_requests_before_first_call"] == 0
+    assert cold["token_requests"] == 1
+    assert cold["placed"] == cold["calls"]
+
+
+def test_press_to_post_sustained_rate_and_memory_are_measured(quick_run):
+    figures, _ = quick_run
+    for app in ("dialbot", "tutorial-style"):
+        overhead = figures["overhead"][app]
+        assert overhead["matched"] == overhead["presses"] > 0
+        assert overhead["p50_ms"] > 0
+        sustained = figures["sustained"][app]
+        assert sustained["acks_per_s"] > 0 and sustained["errors"] == 0
+    rss = figures["rss_kib"]
+    assert rss["dialbot app"] > 0 and rss["tutorial-style app"] > 0
+
+
+def test_results_file_carries_the_table_machine_and_command(quick_run):
+    figures, markdown = quick_run
+    assert "--quick" in figures["command"]
+    assert f"{figures['machine']['cores']} cores" in markdown
+    assert figures["command"] in markdown
+    table_rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert len(table_rows) == len(figures["rows"]) + 2  # + the header and its rule
+    ids = {row["id"] for row in figures["rows"]}
+    assert {"per_call", "cold_start", "overhead", "sustained", "rss/app"} <= ids
