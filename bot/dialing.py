@@ -295,9 +295,16 @@ class DialService:
                 messages.LOG_STORE_FAILED, "saving the parent message", type(error).__name__
             )
 
+    @property
+    def stuck_after_seconds(self) -> float:
+        """How long a request may be DIALING before it counts as left behind by a crash."""
+        return self.cxone_timeout * 3
+
     def recover_stuck(self, older_than_seconds: float | None = None) -> list[DialRequest]:
         """Requests left DIALING by a crash are marked UNKNOWN; the caller tells the people."""
-        threshold = older_than_seconds if older_than_seconds is not None else self.cxone_timeout * 3
+        threshold = (
+            older_than_seconds if older_than_seconds is not None else self.stuck_after_seconds
+        )
         recovered = self.store.recover_stuck(threshold)
         for request in recovered:
             confirmed = request.confirmed_at.isoformat() if request.confirmed_at else "?"

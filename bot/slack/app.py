@@ -8,6 +8,8 @@ short ack-path work, and the dial pool, which waits on CXone.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,6 +38,7 @@ SLACK_TIMEOUT = 10  # seconds per Web API call
 LOOKUP_TIMEOUT = 2  # user lookups run before an ack: Slack gives us 3 s in all
 
 _front_ends: weakref.WeakKeyDictionary[App, DialFrontEnd] = weakref.WeakKeyDictionary()
+_recovery_timers: weakref.WeakKeyDictionary[App, threading.Timer] = weakref.WeakKeyDictionary()
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -142,6 +145,7 @@ def build_app(
     _front_ends[app] = front
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
+        _recovery_timers[app] = _recover_again_later(front)
     return app
 
 
@@ -152,14 +156,33 @@ def front_end(app: App) -> DialFrontEnd:
 
 def shutdown(app: App, *, wait: bool = True) -> None:
     """Let dials in flight finish (they are recorded as DIALING until they do)."""
+    timer = _recovery_timers.pop(app, None)
+    if timer is not None:
+        timer.cancel()
     front = _front_ends.get(app)
     if front is not None:
         front.dial_executor.shutdown(wait=wait)
 
 
-def _recover_stuck(front: DialFrontEnd) -> None:
+def _recover_again_later(front: DialFrontEnd) -> threading.Timer:
+    """The pass at start leaves young DIALING requests alone (another replica may still be
+    placing them), and so also one this host's crash left a moment before the restart.
+    Once stuck_after_seconds have passed, every request that was DIALING when this process
+    started is stuck: one more pass, over those only, tells their requesters too."""
+    started = time.monotonic()
+
+    def again() -> None:
+        _recover_stuck(front, older_than_seconds=time.monotonic() - started)
+
+    timer = threading.Timer(front.service.stuck_after_seconds, again)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _recover_stuck(front: DialFrontEnd, older_than_seconds: float | None = None) -> None:
     try:
-        recovered = front.service.recover_stuck()
+        recovered = front.service.recover_stuck(older_than_seconds)
     except Exception:
         log.exception(messages.LOG_STORE_FAILED, "start-up recovery", "see traceback")
         return
