@@ -1,0 +1,145 @@
+"""Crash recovery: `python app.py` killed (SIGKILL) while CXone is still answering a dial.
+
+The dial's record was written as DIALING before CXone was asked, so it survives the
+crash; the next start marks it UNKNOWN and tells the requester what to check before
+dialing again. Nothing dials it again on its own: CXone sees one request in all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET
+
+from bot.cxone.errors import UNKNOWN_ADVICE
+from bot.sandbox import wait_for
+from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.store import DialState, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CXONE_TIMEOUT = 1.5  # seconds; a dial left DIALING counts as stuck after 3 × this
+
+
+class RunningApp:
+    """`python app.py` in HTTP mode as a child process, in a directory without a .env."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=cwd,
+            env={"PATH": os.environ.get("PATH", ""), **env, "PORT": str(self.port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(self._healthy, timeout=20)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def _healthy(self) -> bool:
+        assert self.process.poll() is None, self.process.communicate()[1]
+        try:
+            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.communicate(timeout=20)[1]
+
+
+def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_restart(
+    slack, cxone, tmp_path
+):
+    database = tmp_path / "dialbot.db"
+    store = Store.open(f"sqlite:///{database}")
+    store.link(ALICE, AGENTS[ALICE], "U0ADMIN")
+    env = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "CXONE_BASE_URL": cxone.url,
+        "CXONE_OAUTH_CLIENT_ID": cxone.client_id,
+        "CXONE_OAUTH_CLIENT_SECRET": cxone.client_secret,
+        "CXONE_OUTBOUND_CAMPAIGN_ID": cxone.campaign_id,
+        "CXONE_DEFAULT_CONTACT_ID": "contact-1",
+        "CXONE_HTTP_TIMEOUT": str(CXONE_TIMEOUT),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DIAL_NOTIFY_CHANNEL": NOTIFY_CHANNEL,
+    }
+    cxone.set_fault("slow", seconds=30)  # CXone rings the phone, then takes its time answering
+    first = RunningApp(env, tmp_path)
+    response_url = slack.response_url()
+    try:
+        answer = send(
+            first.events_url,
+            slash_command_body(user_id=ALICE, text="+1 415 555 0123", response_url=response_url),
+            SIGNING_SECRET,
+        )
+        request_id = _dial_button_value(answer.json())
+        press = block_action_body(
+            user_id=ALICE,
+            action_id="dial_confirm",
+            value=request_id,
+            channel_id=CHANNEL,
+            response_url=response_url,
+        )
+        assert send(first.events_url, press, SIGNING_SECRET).status_code == 200
+        wait_for(lambda: cxone.calls, timeout=10)  # CXone has the request ...
+    finally:
+        first.stop(signal.SIGKILL)  # ... and the bot dies before CXone answers
+    assert first.process.returncode == -signal.SIGKILL
+
+    # The record was written before CXone was asked, so the crash left it behind.
+    assert store.get_request(request_id).state == DialState.DIALING
+    cxone.clear_fault()
+
+    second = RunningApp(env, tmp_path)
+    try:
+        told = wait_for(
+            lambda: [r for r in slack.responses_for(response_url) if "restarted" in r["text"]],
+            timeout=CXONE_TIMEOUT * 3 + 10,
+        )
+        notified = wait_for(lambda: slack.messages(NOTIFY_CHANNEL))
+    finally:
+        stderr = second.stop()
+    assert second.process.returncode == 0, stderr
+
+    (message,) = told
+    assert "outcome is unknown" in message["text"]
+    assert UNKNOWN_ADVICE in message["text"]  # what to check before dialing again
+    assert message["response_type"] == "ephemeral"
+    assert "unknown" in notified[0]["text"]
+    record = store.get_request(request_id)
+    assert record.state == DialState.UNKNOWN
+    assert "stopped while this call was being placed" in record.error
+    # CXone placed the call once; nothing dialed it again, before or after the restart.
+    assert len(cxone.calls) == len(cxone.placed_calls) == 1
+    store.close()
+
+
+def _dial_button_value(card: dict) -> str:
+    (value,) = [
+        element["value"]
+        for block in card["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "dial_confirm"
+    ]
+    return value
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
