@@ -105,11 +105,12 @@ TOKENS_NEVER = "did not answer usefully after 3 attempts"
 MAY_HAVE_PLACED = "may or may not have been placed"
 
 CXONE_CASES = [
-    CXoneCase("token-down", nothing, 0, 0, DialState.REJECTED, TOKENS_NEVER, token_url_refused),
-    CXoneCase("token-500", fault("token_500"), 0, 0, DialState.REJECTED, TOKENS_NEVER,
-              token_requests=3),
+    CXoneCase("token-down", nothing, 0, 0, DialState.REJECTED,
+              f"{TOKENS_NEVER} (could not connect)", token_url_refused),
+    CXoneCase("token-500", fault("token_500"), 0, 0, DialState.REJECTED,
+              f"{TOKENS_NEVER} (HTTP 500)", token_requests=3),
     CXoneCase("token-slow", fault("token_slow", seconds=3), 0, 0, DialState.REJECTED,
-              "no answer within 1 s", token_requests=3),
+              f"{TOKENS_NEVER} (no answer within 1 s)", token_requests=3),
     CXoneCase("dial-429-retry-after-once", fault("429", retry_after=1, times=1), 2, 1,
               DialState.PLACED, "Call placed"),
     CXoneCase("dial-429-retry-after-always", fault("429", retry_after=1), 3, 0,
@@ -117,7 +118,7 @@ CXONE_CASES = [
     CXoneCase("dial-429-no-retry-after-once", fault("429", times=1), 2, 1, DialState.PLACED,
               "Call placed"),
     CXoneCase("dial-401-revoked-token", revoke_the_cached_token, 2, 1, DialState.PLACED,
-              "Call placed"),
+              "Call placed", token_requests=1),
     CXoneCase("dial-500", fault("500", place=True), 1, 1, DialState.UNKNOWN,
               "CXone reported an internal error"),
     CXoneCase("dial-502", fault("502", place=True), 1, 1, DialState.UNKNOWN,
@@ -224,7 +225,7 @@ def test_slack_fault(case: SlackCase, bot):
     else:
         (private,) = private_outcomes(bot, slash)
         assert "Call placed" in private["text"] and call_id in private["text"]
-        assert "only you see this" in private["text"]
+        assert "only you see this" in private["text"] and "Invite the bot" in private["text"]
         assert bot.slack.messages(CHANNEL) == []
         assert record.parent_ts is None
     notifications = bot.slack.messages(NOTIFY_CHANNEL)
@@ -251,6 +252,7 @@ def test_db_locked_when_dial_pressed(start_bot, monkeypatch, tmp_path):
 
     assert "couldn't record your confirmation" in card["text"]
     assert "placed no call" in card["text"]
+    assert "dial_confirm" in str(card["blocks"])  # the Dial button is still there
     assert bot.cxone.calls == []
     assert bot.store.get_request(slash.request_id).state == DialState.PENDING
 
@@ -352,6 +354,7 @@ def test_db_unreachable_when_dial_pressed(start_bot, postgres):
     (told,) = wait_for(lambda: private_outcomes(bot, slash))
 
     assert "database is not answering" in told["text"] and "placed no call" in told["text"]
+    assert bot.responses(slash) == [told]  # the card itself, Dial button and all, is untouched
     assert bot.cxone.calls == []
     assert stored(url, slash.request_id).state == DialState.PENDING
 
