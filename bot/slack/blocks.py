@@ -57,6 +57,14 @@ def _name(name: str) -> str:
     return quote_for_slack(name, limit=80)
 
 
+def _from_cxone(text: str | None) -> str | None:
+    """CXone's words (its error message inside our sentence, call and correlation ids):
+    shown as text, so nothing CXone answers can become a mention, link or broadcast."""
+    if text is None:
+        return None
+    return quote_for_slack(text, limit=SECTION_TEXT_LIMIT)
+
+
 def text_message(text: str) -> Message:
     """A plain message (refusals, help, whois, link results)."""
     return _render(text, [_section(text)])
@@ -117,11 +125,11 @@ def final_card(
     agent = _name(agent_name)
     state = request.state
     if state == DialState.PLACED:
-        text = messages.card_placed(number_display, agent, request.call_id)
+        text = messages.card_placed(number_display, agent, _from_cxone(request.call_id))
     elif state == DialState.REJECTED:
-        text = messages.card_rejected(number_display, request.error or "")
+        text = messages.card_rejected(number_display, _from_cxone(request.error) or "")
     elif state == DialState.UNKNOWN:
-        text = messages.card_unknown(number_display, request.error or "")
+        text = messages.card_unknown(number_display, _from_cxone(request.error) or "")
     elif state == DialState.CANCELLED:
         text = messages.card_cancelled(number_display)
     elif state == DialState.EXPIRED:
@@ -146,14 +154,14 @@ def parent_message(request: DialRequest, *, number_shown: str) -> Message:
 def outcome_message(request: DialRequest) -> Message:
     """The outcome, posted as a reply in the parent's thread."""
     if request.state == DialState.PLACED:
-        text = messages.outcome_placed(request.call_id)
+        text = messages.outcome_placed(_from_cxone(request.call_id))
     elif request.state == DialState.REJECTED:
-        text = messages.outcome_rejected(request.error or "")
+        text = messages.outcome_rejected(_from_cxone(request.error) or "")
     else:
-        text = messages.outcome_unknown(request.error or "")
+        text = messages.outcome_unknown(_from_cxone(request.error) or "")
     blocks: list[Block] = [_section(text)]
     if request.correlation_id:
-        blocks.append(_context(f"CXone correlation id `{request.correlation_id}`"))
+        blocks.append(_context(f"CXone correlation id `{_from_cxone(request.correlation_id)}`"))
     return _render(text, blocks)
 
 
@@ -168,7 +176,7 @@ def private_outcome(request: DialRequest, *, number_shown: str) -> Message:
 def notification(request: DialRequest, *, number_shown: str) -> Message:
     """The one-line summary for DIAL_NOTIFY_CHANNEL."""
     if request.state == DialState.PLACED:
-        words = messages.notification_outcome_placed(request.call_id)
+        words = messages.notification_outcome_placed(_from_cxone(request.call_id))
     elif request.state == DialState.REJECTED:
         words = messages.NOTIFICATION_OUTCOME_REJECTED
     else:
