@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import pytest
+import responses
 from dialbot_e2e import ADMIN, ALICE, BOB, CHANNEL, NOTIFY_CHANNEL, SAM, SIGNING_SECRET
 
 from bot.sandbox import wait_for
@@ -528,4 +529,21 @@ def test_markup_in_the_slash_command_user_name_is_never_echoed_live(bot):
     answer = bot.post(body)
     assert answer.status_code == 200
     assert "dial_confirm" in answer.text
+    assert_nothing_live(bot, acks)
+
+
+def test_markup_in_cxones_own_error_text_is_never_posted_live(bot):
+    """CXone's message is quoted into the card and the channel's thread reply: shown, not live."""
+    outbound = bot.cxone.outbound_url
+    hostile = f"agentId agent-1001 <!channel> <@{BOB}> <https://evil.example|details> is not ready"
+    acks = record_acks(bot)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as cxone_api:
+        cxone_api.add_passthru(bot.server.url)
+        cxone_api.add_passthru(bot.cxone.token_url)
+        cxone_api.post(outbound, status=400, json={"message": hostile})
+        slash = bot.slash(ALICE, NUMBER)
+        bot.press(slash)
+        final = bot.wait_for_final_card(slash)
+    assert "not placed" in final["text"]
+    assert "evil.example" in final["text"]  # CXone's words are there, quoted
     assert_nothing_live(bot, acks)
