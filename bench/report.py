@@ -222,7 +222,8 @@ def section(results: dict[str, Any], table_text: str) -> str:
             f"Python {m['python']}, {m['platform']}.  ",
             f"**Date:** {m['date']}.  ",
             f"**Command:** `{results['command']}` ({results['wall_seconds']:.0f} s wall; "
-            f"stand-ins in {'their own process' if results['stand_ins'] == 'process' else 'threads of the load generator'}).  ",  # noqa: E501
+            f"{results.get('database', 'SQLite')}; stand-ins in "
+            f"{'their own process' if results['stand_ins'] == 'process' else 'load-generator threads'}).  ",  # noqa: E501
             f"**Repetitions:** latency rows are the median of {sizes['repeats']} runs "
             f"({sizes['tutorial_slow_repeats']} for the tutorial-style app with a slow CXone); "
             f"the sustained rate is the median of {sizes['repeats']} runs of "

@@ -139,7 +139,9 @@ class Bench:
         *,
         profile_dir: Path | None = None,
         database_url: str | None = None,
+        our_app: Path = OUR_APP,
     ) -> None:
+        self.our_app = our_app
         self.sizes = sizes
         self.database_url = database_url
         self.profile_dir = profile_dir
@@ -377,7 +379,7 @@ class Bench:
         self.results["latency_labels"] = ["0 s", slow]
 
         self.log("dialbot (python app.py):")
-        ours = self.start(OurApp, OUR_APP)
+        ours = self.start(OurApp, self.our_app)
         try:
             self.cold_start_and_calls(ours)
             with self.profiled(ours, "acks-cxone-0s"):
@@ -444,6 +446,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write every figure as JSON here")
     parser.add_argument(
+        "--app",
+        type=Path,
+        default=OUR_APP,
+        help="the dialbot app.py to measure (default: this checkout's); a copy with a "
+        "change in it gives a before/after comparison on the same machine",
+    )
+    parser.add_argument(
         "--postgres",
         metavar="USER@HOST:PORT",
         help="run dialbot on a fresh PostgreSQL database on this server (created and "
@@ -487,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
                 log,
                 profile_dir=args.profile,
                 database_url=database_url,
+                our_app=args.app,
             )
             results = bench.run()
     finally:
