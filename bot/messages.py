@@ -64,7 +64,7 @@ def agent_not_linked(agent_user_id: str, admins: Iterable[str]) -> str:
 
 
 NO_CONTACT_ID = (
-    "This dial needs a CXone contact id and none is configured. Add `contact <contactId>` "
+    "This dial needs a CXone contact id and none is configured. Add `contact CONTACT_ID` "
     "to the command, or ask an admin to set CXONE_DEFAULT_CONTACT_ID."
 )
 
@@ -125,7 +125,7 @@ def not_an_admin(admins: Iterable[str]) -> str:
 def linked(user_id: str, agent_id: str) -> str:
     return (
         f"Linked {mention(user_id)} to CXone agent `{agent_id}`. "
-        "They can now run `/dial <number>` to call as that agent."
+        "They can now run `/dial NUMBER` to call as that agent."
     )
 
 
@@ -194,7 +194,7 @@ def internal_error(reference: str) -> str:
 
 NO_NUMBER_IN_MESSAGE = (
     "The bot found no phone number in that message, so there is nothing to dial. "
-    "Run `/dial <number>` instead."
+    "Run `/dial NUMBER` instead."
 )
 
 
@@ -202,11 +202,11 @@ def help_text(usage: str) -> str:
     return (
         "*Place a CXone call from Slack.*\n"
         f"{usage}\n"
-        "• `/dial <number>` rings your own CXone agent phone first, then connects the number.\n"
+        "• `/dial NUMBER` rings your own CXone agent phone first, then connects the number.\n"
         "• A card only you can see asks you to confirm; nothing is dialed until you press *Dial*.\n"
         "• The outcome is posted in this channel, in a thread under the call.\n"
         "• `as @agent` (supervisors) dials for another linked agent; "
-        "`contact <id>` picks the CXone contact record.\n"
+        "`contact CONTACT_ID` picks the CXone contact record.\n"
         "• `/dial whois` shows whose agent you dial as; admins link people with "
         "`/dial link @user AGENT_ID`."
     )

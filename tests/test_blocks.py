@@ -100,3 +100,16 @@ def test_long_texts_stay_within_block_kit_limits():
     request = replace(REQUEST, state=DialState.REJECTED, error="x" * 5000)
     for block in blocks.outcome_message(request).blocks:
         assert len(block["text"]["text"]) <= 3000
+
+
+def test_the_bots_own_sentences_carry_no_accidental_slack_markup():
+    """Slack reads `<…>` as a mention or link: our own sentences may only use real ones."""
+    import re
+
+    from bot import messages
+    from bot.parsing import USAGE
+
+    texts = [USAGE, messages.NO_CONTACT_ID, messages.NO_NUMBER_IN_MESSAGE]
+    texts += [messages.linked("U1", "1001"), messages.help_text(USAGE)]
+    for text in texts:
+        assert not re.search(r"<(?![@#][UWC][A-Z0-9]+>)", text), text

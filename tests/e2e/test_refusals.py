@@ -54,7 +54,7 @@ def test_supervisor_cannot_dial_as_an_unlinked_person(bot):
 def test_missing_contact_id_says_how_to_fix_it(start_bot):
     bot = start_bot(cxone_default_contact_id=None)
     slash = bot.slash(ALICE, "+1 415 555 0123")
-    assert_refused(bot, slash, "contact <contactId>", "CXONE_DEFAULT_CONTACT_ID")
+    assert_refused(bot, slash, "contact CONTACT_ID", "CXONE_DEFAULT_CONTACT_ID")
 
 
 def test_link_and_unlink_are_for_admins_only(bot):
