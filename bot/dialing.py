@@ -24,6 +24,8 @@ from bot import messages
 from bot.cxone.dialer import DialOutcome, Placed, Rejected, Unknown
 from bot.cxone.errors import UNKNOWN_ADVICE
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
+from bot.request_log import DialRequestLog
+from bot.request_log import request_log as _request_log
 from bot.store import AgentLink, DialRequest, DialState
 
 log = logging.getLogger("bot.dialing")
@@ -73,17 +75,8 @@ class Claimed:
     request: DialRequest
 
 
-class DialRequestLog(logging.LoggerAdapter):
-    """Prefixes every line with the dial request id so one dial can be followed in the logs."""
-
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        request_id = self.extra["request_id"] if self.extra else "-"
-        kwargs.setdefault("extra", {})["request_id"] = request_id
-        return f"[dial {request_id}] {msg}", kwargs
-
-
-def request_log(request_id: str, logger: logging.Logger = log) -> DialRequestLog:
-    return DialRequestLog(logger, {"request_id": request_id})
+def request_log(request_id: str | None, logger: logging.Logger = log) -> DialRequestLog:
+    return _request_log(request_id, logger)
 
 
 class DialStore(Protocol):  # the part of bot.store.Store the service uses
@@ -103,7 +96,13 @@ class DialStore(Protocol):  # the part of bot.store.Store the service uses
 
 class CallPlacer(Protocol):  # bot.cxone.dialer.Dialer
     def place_call(
-        self, *, agent_id: str, phone_number: str, contact_id: str, data: dict[str, str]
+        self,
+        *,
+        agent_id: str,
+        phone_number: str,
+        contact_id: str,
+        data: dict[str, str],
+        request_id: str | None = None,
     ) -> DialOutcome: ...
 
 
@@ -265,6 +264,7 @@ class DialService:
                     "slackChannel": request.channel_id,
                     "requestId": request.id,
                 },
+                request_id=request.id,
             )
         except Exception:
             rlog.exception(messages.LOG_DIALER_CRASHED)

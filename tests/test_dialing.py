@@ -149,6 +149,7 @@ def test_confirm_then_place_records_the_outcome_and_sends_the_request_context(
             "phone_number": "+14155550123",
             "contact_id": "contact-1",
             "data": {"slackRequester": ALICE, "slackChannel": "C1", "requestId": request.id},
+            "request_id": request.id,
         }
     ]
 

@@ -25,6 +25,7 @@ from bot.cxone.errors import (
     rejection_message,
     sent_but_unanswered_message,
 )
+from bot.request_log import request_log
 
 log = logging.getLogger("bot.cxone")
 
@@ -118,9 +119,19 @@ class Dialer:
         return f"Dialer(url={self._url!r}, campaign_id={self._campaign_id!r})"
 
     def place_call(
-        self, *, agent_id: str, phone_number: str, contact_id: str, data: dict[str, str]
+        self,
+        *,
+        agent_id: str,
+        phone_number: str,
+        contact_id: str,
+        data: dict[str, str],
+        request_id: str | None = None,
     ) -> DialOutcome:
-        """Ask CXone to connect `agent_id` to `phone_number`. Never raises for HTTP trouble."""
+        """Ask CXone to connect `agent_id` to `phone_number`. Never raises for HTTP trouble.
+
+        `request_id` only tags the log lines, so one dial can be followed end to end.
+        """
+        rlog = request_log(request_id, log)
         payload = {
             "outboundCampaignId": self._campaign_id,
             "contactId": contact_id,
@@ -140,7 +151,7 @@ class Dialer:
                 response = self._post(token, payload)
             except requests.RequestException as error:
                 what_happened = self._describe(error)
-                log.warning(
+                rlog.warning(
                     "CXone dial attempt %d for agent %s (contact %s) failed: %s",
                     attempts,
                     agent_id,
@@ -157,7 +168,7 @@ class Dialer:
 
             status = response.status_code
             correlation_id = response.headers.get("CorrelationId")
-            log.info(
+            rlog.info(
                 "CXone dial attempt %d for agent %s (contact %s): HTTP %d, correlation id %s",
                 attempts,
                 agent_id,

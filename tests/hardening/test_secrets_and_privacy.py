@@ -267,14 +267,6 @@ def test_two_dials_never_share_log_lines(run, start_bot):
             assert other.request_id not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/cxone/dialer.py logs 'CXone dial attempt N for agent … (contact …)' without the "
-        "dial's request id, so a CXone attempt cannot be tied to its dial in the logs "
-        "(the id is in data['requestId'] but never logged)"
-    ),
-)
 def test_the_cxone_attempt_log_line_carries_the_request_id(run, start_bot):
     bot = start_bot()
     slash = bot.slash(ALICE, TYPED)
