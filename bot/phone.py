@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import phonenumbers
 from phonenumbers import (
@@ -18,7 +20,6 @@ from phonenumbers import (
     PhoneNumberFormat,
     PhoneNumberType,
     ValidationResult,
-    geocoder,
     shortnumberinfo,
 )
 
@@ -238,8 +239,22 @@ def _region_label(region: str | None, country_code: int) -> str:
     """ "United Kingdom (+44)" where phonenumbers knows the name, else "GB (+44)"."""
     if region == phonenumbers.UNKNOWN_REGION or region == "001":
         return f"non-geographic numbers (+{country_code})"
-    name = ""
-    example = phonenumbers.example_number(region) if region else None
-    if example is not None:
-        name = geocoder.country_name_for_number(example, "en")
+    name = _country_names().get(region or "", {}).get("en", "")
+    if name.startswith("*"):  # "*xx": the name is given in language xx instead
+        name = _country_names()[region or ""].get(name[1:], "")
     return f"{name or region or 'that region'} (+{country_code})"
+
+
+@functools.cache
+def _country_names() -> dict[str, dict[str, str]]:
+    """phonenumbers' country names (geodata/locale.py), read on their own.
+
+    `phonenumbers.geocoder` would import the whole geodata package with it: about
+    100 MB of per-prefix place names, for a dozen country names.
+    """
+    spec = importlib.util.find_spec("phonenumbers")
+    assert spec is not None and spec.origin is not None
+    path = Path(spec.origin).parent / "geodata" / "locale.py"
+    names: dict = {"__name__": "phonenumbers_country_names", "__package__": "phonenumbers.geodata"}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), names)
+    return names["LOCALE_DATA"]
