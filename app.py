@@ -48,6 +48,7 @@ def wait_for_stop_signal() -> None:
 
 
 def run(settings: Settings) -> int:
+    sys.setswitchinterval(0.001)
     app = build_app(settings)
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

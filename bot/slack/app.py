@@ -131,7 +131,7 @@ def build_app(
     app = App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
-        process_before_response=False,
+        process_before_response=True,
         # Every HTTP request must carry Slack's signature (Bolt answers 401 otherwise);
         # Socket Mode payloads come over the app-token connection and are not signed.
         request_verification_enabled=signing_secret is not None or not settings.socket_mode,

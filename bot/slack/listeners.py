@@ -61,6 +61,11 @@ def register(app: App, front: DialFrontEnd) -> None:
     def ack_message(ack: Ack, message: Message) -> None:
         ack(response_type="ephemeral", **message.as_kwargs())
 
+    # Buttons and shortcuts are answered with an empty ack straight away; their work
+    # (database, response_url posts, CXone) runs as a lazy listener after the answer.
+    def ack_at_once(ack: Ack) -> None:
+        ack()
+
     # --- /dial ------------------------------------------------------------------------
 
     @app.command(COMMAND)
@@ -160,9 +165,7 @@ def register(app: App, front: DialFrontEnd) -> None:
 
     # --- the Dial button ------------------------------------------------------------------
 
-    @app.action(CONFIRM_ACTION)
-    def on_dial_pressed(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    def on_dial_pressed(body: dict[str, Any]) -> None:
         presser, request_id, response_url = _press(body)
         rlog = request_log(request_id, log)
         try:
@@ -205,6 +208,8 @@ def register(app: App, front: DialFrontEnd) -> None:
             )
         # ALREADY_DIALING: the card already says "Dialing…" and the winner will finish it.
 
+    app.action(CONFIRM_ACTION)(ack=ack_at_once, lazy=[on_dial_pressed])
+
     def start_dial(request: DialRequest) -> None:
         try:
             front.dial_executor.submit(place_and_report, request)
@@ -221,9 +226,7 @@ def register(app: App, front: DialFrontEnd) -> None:
 
     # --- the Cancel button ----------------------------------------------------------------
 
-    @app.action(CANCEL_ACTION)
-    def on_cancel_pressed(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    def on_cancel_pressed(body: dict[str, Any]) -> None:
         presser, request_id, response_url = _press(body)
         result = service.cancel(request_id, presser)
         if isinstance(result, DialRequest):
@@ -244,11 +247,11 @@ def register(app: App, front: DialFrontEnd) -> None:
                 request_id=request_id,
             )
 
+    app.action(CANCEL_ACTION)(ack=ack_at_once, lazy=[on_cancel_pressed])
+
     # --- the message shortcut -------------------------------------------------------------
 
-    @app.shortcut(MESSAGE_SHORTCUT)
-    def on_dial_from_message(ack: Ack, shortcut: dict[str, Any]) -> None:
-        ack()
+    def on_dial_from_message(shortcut: dict[str, Any]) -> None:
         caller = shortcut["user"]["id"]
         response_url = shortcut.get("response_url")
         text = (shortcut.get("message") or {}).get("text") or ""
@@ -265,6 +268,8 @@ def register(app: App, front: DialFrontEnd) -> None:
         else:
             message = confirm_card(result, None, fallback=shortcut["user"].get("name"))
         respond_to(response_url, message, replace=False)
+
+    app.shortcut(MESSAGE_SHORTCUT)(ack=ack_at_once, lazy=[on_dial_from_message])
 
     # --- the one error handler -------------------------------------------------------------
 
