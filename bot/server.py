@@ -29,12 +29,21 @@ StartResponse = Callable[..., Any]
 
 class HttpServer:
     def __init__(
-        self, app: App, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+        self,
+        app: App,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        connection_limit: int = 1000,
     ) -> None:
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._host = host
         self._port = port
         self._threads = threads
+        # waitress's default of 100 open connections makes the 101st wait until one
+        # closes, which behind a busy load balancer can take minutes.
+        self._connection_limit = connection_limit
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.ready = False
@@ -72,6 +81,7 @@ class HttpServer:
             host=self._host,
             port=self._port,
             threads=self._threads,
+            connection_limit=self._connection_limit,
             ident="dialbot",
         )
         self._thread = threading.Thread(target=self._server.run, name="http-server", daemon=True)
@@ -95,7 +105,10 @@ class HttpServer:
         self.ready = False
         # Sockets are closed on the server's own loop thread (closing them under its
         # select() from here would race); then its loop finds nothing left and returns.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:  # the loop is already gone (its trigger closed): close from here
+            wasyncore.close_all(server._map, ignore_all=True)
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=5)
