@@ -258,7 +258,7 @@ def test_db_locked_when_dial_pressed(start_bot, monkeypatch, tmp_path):
 
     # The card still has its Dial button; once the lock is gone, one press places one call.
     bot.press(slash)
-    wait_for(lambda: "placed" in bot.responses(slash)[-1]["text"])
+    wait_for(lambda: bot.store.get_request(slash.request_id).state == DialState.PLACED)
     assert len(bot.cxone.placed_calls) == len(bot.cxone.calls) == 1
     assert bot.store.get_request(slash.request_id).state == DialState.PLACED
 
