@@ -262,8 +262,14 @@ def card_expired(number_display: str, ttl_seconds: float) -> str:
 def parent_post(requester_id: str, number_shown: str, agent_user_id: str, agent_id: str) -> str:
     return (
         f":telephone_receiver: {mention(requester_id)} is calling {number_shown} "
-        f"as {mention(agent_user_id)} (CXone agent `{agent_id}`)."
+        f"{_as_agent(requester_id, agent_user_id, agent_id)}."
     )
+
+
+def _as_agent(requester_id: str, agent_user_id: str, agent_id: str) -> str:
+    if agent_user_id == requester_id:
+        return f"from their CXone agent phone (agent `{agent_id}`)"
+    return f"as {mention(agent_user_id)} (CXone agent `{agent_id}`)"
 
 
 def outcome_placed(call_id: str | None) -> str:
@@ -298,8 +304,8 @@ def notification(
     outcome_words: str,
 ) -> str:
     return (
-        f"{mention(requester_id)} dialed {number_shown} as {mention(agent_user_id)} "
-        f"(CXone agent `{agent_id}`) from {channel_link(channel_id)}: {outcome_words}"
+        f"{mention(requester_id)} dialed {number_shown} in {channel_link(channel_id)} "
+        f"{_as_agent(requester_id, agent_user_id, agent_id)}: {outcome_words}"
     )
 
 

@@ -194,11 +194,11 @@ def test_the_plain_demo_shows_the_card_the_call_and_the_posts(runs):
     assert re.search(rf"CorrelationId {UUID}", cxone)
     assert "client credentials): 1." in cxone
     sales = out.split("── 5.")[1].split("── 6.")[0]
-    assert "@alice is calling +1 415-•••-0123 as @alice (CXone agent 1001)" in sales
+    assert "@alice is calling +1 415-•••-0123 from their CXone agent phone (agent 1001)" in sales
     assert "in the thread under it:" in sales
     assert f"Call placed (CXone call id {call_id})" in sales
     notification = out.split("── 6.")[1].split("── Outcome")[0]
-    assert "from #sales: placed" in notification
+    assert "in #sales from their CXone agent phone (agent 1001): placed" in notification
     assert "── 7." not in out, out  # nothing went wrong, so the app logged no warnings
 
 
@@ -219,7 +219,7 @@ def test_500_is_unknown_and_says_what_to_check(runs):
     assert "attempt 2" not in run.text  # never sent twice: it might ring twice
     assert "may or may not have been placed" in run.text
     assert "recent calls in CXone" in run.text
-    assert "from #sales: outcome unknown" in run.text
+    assert "(agent 1001): outcome unknown" in run.text
 
 
 def test_timeout_is_unknown_although_cxone_placed_the_call(runs):
