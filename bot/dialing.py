@@ -247,7 +247,7 @@ class DialService:
             request_log(request_id).exception(
                 messages.LOG_STORE_FAILED, "cancel", type(error).__name__
             )
-            return Refusal(RefusalKind.STORE_FAILED, messages.link_store_failed())
+            return Refusal(RefusalKind.STORE_FAILED, messages.CANCEL_STORE_FAILED)
         assert cancelled is not None
         return cancelled
 

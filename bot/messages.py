@@ -78,6 +78,11 @@ CONFIRM_STORE_FAILED = (
     "so it placed no call. Press Dial again in a minute, and tell an admin if it keeps happening."
 )
 
+CANCEL_STORE_FAILED = (
+    "The bot couldn't cancel this dial because its database is not answering. Nothing "
+    "was dialed; press Cancel again in a minute (the card expires on its own anyway)."
+)
+
 UNKNOWN_REQUEST = (
     "This card doesn't match any dial request the bot knows, so nothing was dialed. "
     "Run /dial again to get a fresh card."

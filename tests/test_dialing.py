@@ -258,6 +258,16 @@ def test_no_call_is_placed_when_the_claim_cannot_be_written(store, dialer, clock
     assert store.get_request(request.id).state == DialState.PENDING
 
 
+def test_a_cancel_that_cannot_be_written_says_so_and_dials_nothing(store, dialer, clock):
+    service = make_service(FailingTransitions(store), dialer, clock)
+    request = prepare(service).request
+    refusal = service.cancel(request.id, ALICE)
+    assert refusal.kind == RefusalKind.STORE_FAILED
+    assert "couldn't cancel" in refusal.message and "Nothing was dialed" in refusal.message
+    assert dialer.calls == []
+    assert store.get_request(request.id).state == DialState.PENDING
+
+
 def test_the_outcome_is_still_reported_when_it_cannot_be_saved(store, dialer, clock):
     service = make_service(store, dialer, clock)
     claimed = service.confirm(prepare(service).request.id, ALICE).request
