@@ -19,11 +19,13 @@ from bot.store.errors import DatabaseUnavailable, StoreError
 # lock up front instead of failing with "database is locked" halfway through.
 WRITE = {"dialbot_write": True}
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Both stay under Slack's 3 s for answering /dial, so a locked or unreachable database
+# becomes a sentence for the person instead of a Slack timeout.
+SQLITE_BUSY_TIMEOUT_MS = 2000
 # Enough for the HTTP server's threads plus background work on one replica.
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
-POSTGRES_CONNECT_TIMEOUT = 10  # seconds
+POSTGRES_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum)
 
 
 def create_store_engine(url: str) -> Engine:

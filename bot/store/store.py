@@ -19,9 +19,11 @@ from sqlalchemy import Engine, Row, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from bot.store import engine as store_engine
 from bot.store import migrate
 from bot.store.agent_map import read_agent_map
 from bot.store.engine import WRITE, check_connection, create_store_engine, unavailable
+from bot.store.errors import DatabaseUnavailable
 from bot.store.records import (
     LEGAL_TRANSITIONS,
     TERMINAL_STATES,
@@ -55,8 +57,18 @@ class _LockedWriter:
 
     @contextlib.contextmanager
     def begin(self):
-        with self._lock, self._engine.begin() as connection:
-            yield connection
+        # Bounded like SQLite's own busy timeout, so a queue behind a locked file
+        # cannot wait longer than one writer would.
+        if not self._lock.acquire(timeout=store_engine.SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseUnavailable(
+                "The database is busy: another writer has held it for too long. "
+                "Try again in a moment."
+            )
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        finally:
+            self._lock.release()
 
 
 class Store:
