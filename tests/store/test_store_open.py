@@ -10,6 +10,7 @@ from store_databases import admin_connection, new_database
 
 from bot.cli import main
 from bot.store import DatabaseUnavailable, SchemaOutdated, Store, StoreError, migrate
+from bot.store import engine as store_engine
 from bot.store.engine import create_store_engine
 from bot.store.schema import metadata
 
@@ -108,7 +109,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == store_engine.SQLITE_BUSY_TIMEOUT_MS == 2000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
 
