@@ -109,7 +109,11 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == store_engine.SQLITE_BUSY_TIMEOUT_MS == 2000
+        assert (
+            connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            == store_engine.SQLITE_BUSY_TIMEOUT_MS
+            == 2000
+        )
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
 
