@@ -151,16 +151,21 @@ def start_app(
     users: list[tuple[str, str]],
     *,
     database_url: str | None = None,
+    port: int | None = None,
+    script_args: tuple[str, ...] = (),
+    ready_line: str | None = None,
     timeout: float = 60.0,
 ) -> AppProcess:
-    """Start `script` with the bench environment; return once GET /healthz answers 200."""
+    """Start `script` with the bench environment; return once GET /healthz answers 200
+    (and, with `ready_line`, once the app's own log shows it: a second process sharing
+    a port cannot tell its /healthz from the first one's)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = app_environment(stand_ins, workdir, users, port, database_url)
     log_path = workdir / f"{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *script_args],
             cwd=workdir,
             env=env,
             stdout=log,
@@ -173,7 +178,9 @@ def start_app(
             raise RuntimeError(f"{name} exited with {process.returncode}:\n{app.log_tail()}")
         try:
             with urlopen(app.url + "/healthz", timeout=2) as answer:
-                if answer.status == 200:
+                if answer.status == 200 and (
+                    ready_line is None or ready_line in log_path.read_text(errors="replace")
+                ):
                     return app
         except (URLError, OSError):
             pass

@@ -91,3 +91,37 @@ def test_results_file_carries_the_table_machine_and_command(quick_run):
     assert len(table_rows) == len(figures["rows"]) + 2  # + the header and its rule
     ids = {row["id"] for row in figures["rows"]}
     assert {"per_call", "cold_start", "overhead", "sustained", "rss/app"} <= ids
+
+
+def _postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _postgres_reachable(), reason="needs PostgreSQL at 127.0.0.1:5432")
+def test_replica_experiment_spreads_connections_across_both_processes(tmp_path):
+    figures = tmp_path / "replicas.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.replicas", "--quick", "--json", str(figures)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    one_sqlite, one_postgres, two = json.loads(figures.read_text())
+    assert two["setup"] == "2 replicas on one port, PostgreSQL"
+    for setup in (one_sqlite, one_postgres, two):
+        for cell in setup["ack"].values():
+            assert cell["errors"] == 0 and cell["samples"] > 0
+        assert setup["sustained"]["50"]["errors"] == 0
+    # The kernel hands each of the 50 connections to one of the two processes: both
+    # must hold some, or the "2 replicas" figures would be one process's.
+    held = two["sustained"]["50"]["connections"]
+    assert len(held) == 2 and sum(held) == 50 and min(held) > 0
+    assert one_postgres["sustained"]["50"]["connections"] == [50]
