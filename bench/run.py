@@ -209,8 +209,8 @@ class Bench:
         self.reset_records()
         burst = target.presses(self._users(sizes.cold_burst), 1)
         before = self.stand_ins.counters()
-        # One connection per call, closed after its answer: waitress serves at most 99
-        # connections at once, and the hundredth waits for one of them to close.
+        # One connection per call, closed after its answer: needed when HttpServer kept
+        # waitress's 99-connection limit, kept so the figure compares with those runs.
         run_batches(
             target.app.events_url,
             SIGNING_SECRET,
