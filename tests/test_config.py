@@ -134,4 +134,5 @@ def test_env_example_and_manifest_cover_the_interface():
         "users:read.email",
     }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True

@@ -102,7 +102,9 @@ class OutcomeReporter:
         shown = self.presentation.shown_in_channels(request.phone_number)
         if not self._post_in_channel(request, shown):
             private = blocks.private_outcome(request, number_shown=shown)
-            respond_to(request.response_url, private, replace=False, request_id=request.id)
+            if not respond_to(request.response_url, private, replace=False, request_id=request.id):
+                # The response_url lasts 30 minutes and 5 posts: a DM from the bot is last.
+                self._direct_message(request, private)
         self._notify(request, shown)
         if not respond_to(
             request.response_url, self.card(request), replace=True, request_id=request.id
@@ -130,7 +132,7 @@ class OutcomeReporter:
                 request_id=request.id,
             )
         if not told:  # the response_url is good for 30 minutes only: a DM from the bot
-            self._post(request, "direct message", channel=request.requester_id, text=text)
+            self._direct_message(request, blocks.text_message(text))
         self._notify(request, shown)
 
     # --- internals ------------------------------------------------------------------
@@ -164,6 +166,11 @@ class OutcomeReporter:
             rlog.info(messages.LOG_FALLBACK_PRIVATE, request.channel_id, _describe(error))
             return False
         return True
+
+    def _direct_message(self, request: DialRequest, message: Message) -> bool:
+        return self._post(
+            request, "direct message", channel=request.requester_id, **message.as_kwargs()
+        )
 
     def _notify(self, request: DialRequest, shown: str) -> None:
         if not self.notify_channel:

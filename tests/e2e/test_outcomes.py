@@ -59,6 +59,17 @@ def test_not_in_channel_sends_the_outcome_privately(bot):
     assert len(bot.cxone.calls) == 1
 
 
+def test_outcome_comes_as_a_direct_message_when_channel_and_response_url_both_fail(bot):
+    bot.slack.fail("chat.postMessage", "not_in_channel", channel=CHANNEL)
+    slash = bot.slash(ALICE, "+1 415 555 0123")
+    bot.slack.expire_response_url(slash.response_url)  # e.g. pressed after 30 minutes
+    bot.press(slash)
+    dm = wait_for(lambda: bot.channel_posts(ALICE))
+    assert len(dm) == 1
+    assert "Call placed" in dm[0]["text"] and bot.cxone.calls[0].call_id in dm[0]["text"]
+    assert len(bot.cxone.calls) == 1
+
+
 def test_direct_message_gets_the_outcome_privately(bot):
     bot.slack.fail("chat.postMessage", "channel_not_found", channel="D0ALICEBOB")
     slash = bot.slash(ALICE, "+1 415 555 0123", channel_id="D0ALICEBOB")
