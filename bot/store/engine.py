@@ -22,9 +22,12 @@ WRITE = {"dialbot_write": True}
 # Both stay under Slack's 3 s for answering /dial, so a locked or unreachable database
 # becomes a sentence for the person instead of a Slack timeout.
 SQLITE_BUSY_TIMEOUT_MS = 2000
-# Enough for the HTTP server's threads plus background work on one replica.
-POSTGRES_POOL_SIZE = 10
-POSTGRES_MAX_OVERFLOW = 10
+# One replica runs 16 HTTP threads plus the button and dial pools; each holds a
+# connection only for one short transaction. Two replicas stay within PostgreSQL's
+# default max_connections of 100.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_MAX_OVERFLOW = 20
+POSTGRES_POOL_TIMEOUT = 2  # seconds to wait for a free connection, under Slack's 3 s
 POSTGRES_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum)
 
 
@@ -47,6 +50,7 @@ def create_store_engine(url: str) -> Engine:
             pool_pre_ping=True,
             pool_size=POSTGRES_POOL_SIZE,
             max_overflow=POSTGRES_MAX_OVERFLOW,
+            pool_timeout=POSTGRES_POOL_TIMEOUT,
             connect_args=connect_args,
         )
     except (NoSuchModuleError, ImportError):

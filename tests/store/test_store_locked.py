@@ -65,7 +65,9 @@ def test_queued_writers_each_give_up_within_the_busy_timeout(tmp_path, monkeypat
     store.close()
 
 
-@pytest.mark.parametrize("name", ["SQLITE_BUSY_TIMEOUT_MS", "POSTGRES_CONNECT_TIMEOUT"])
+@pytest.mark.parametrize(
+    "name", ["SQLITE_BUSY_TIMEOUT_MS", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_POOL_TIMEOUT"]
+)
 def test_database_waits_stay_under_slacks_three_seconds(name):
     seconds = getattr(store_engine, name) / (1000 if name.endswith("_MS") else 1)
     assert seconds < 3
