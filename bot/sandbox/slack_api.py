@@ -7,6 +7,8 @@ it with `WebClient(base_url=standin.url, token=standin.bot_token)`.
 It answers the methods the bot uses the way Slack does (auth.test, chat.postMessage,
 chat.postEphemeral, chat.update, chat.delete, users.list, users.info,
 users.lookupByEmail, conversations.info); any other method answers {"ok": true}.
+`apps.connections.open` takes the app-level token instead (and only it does) and
+answers a URL from `socket_mode_url`, e.g. a SocketModeStandIn's `issue_url`.
 Every call is recorded. `fail()` makes chosen calls fail like Slack does
 (`not_in_channel`, 429 with Retry-After, 5xx). `response_url()` hands out hook URLs
 whose posts (what Bolt's `respond()` sends) are recorded too.
@@ -27,6 +29,8 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.sandbox import LocalHttpServer, QuietHandler
 
 DEFAULT_BOT_TOKEN = "xoxb-demo-token"
+DEFAULT_APP_TOKEN = "xapp-1-A0DIALBOT-demo-token"
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # Socket Mode: app-level token only
 TEAM_ID = "T0DEMO"
 BOT_USER_ID = "U0DIALBOT"
 BOT_ID = "B0DIALBOT"
@@ -126,6 +130,8 @@ class SlackApiStandIn(LocalHttpServer):
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
         response_url_uses: int | None = RESPONSE_URL_USES,
+        app_token: str = DEFAULT_APP_TOKEN,
+        socket_mode_url: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(port=port)
         self.bot_token = bot_token
@@ -135,6 +141,8 @@ class SlackApiStandIn(LocalHttpServer):
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.response_url_uses = response_url_uses
+        self.app_token = app_token
+        self.socket_mode_url = socket_mode_url
         self._lock = threading.Lock()
         self._calls: list[ApiCall] = []
         self._respond_calls: list[RespondCall] = []
@@ -243,10 +251,8 @@ class SlackApiStandIn(LocalHttpServer):
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         headers: dict[str, str] = {}
-        if not token:
-            status, payload = 200, {"ok": False, "error": "not_authed"}
-        elif token != self.bot_token:
-            status, payload = 200, {"ok": False, "error": "invalid_auth"}
+        if token_error := self._token_error(method, token):
+            status, payload = 200, {"ok": False, "error": token_error}
         elif failure := self._take_failure(method, args):
             status, payload = failure.status, {"ok": False, "error": failure.error}
             if failure.retry_after is not None:
@@ -259,9 +265,20 @@ class SlackApiStandIn(LocalHttpServer):
             self._calls.append(ApiCall(method, args, datetime.now(UTC), status, payload))
         return status, payload, headers
 
+    def _token_error(self, method: str, token: str | None) -> str | None:
+        expected = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if not token:
+            return "not_authed"
+        if token == expected:
+            return None
+        if token in (self.app_token, self.bot_token):
+            return "not_allowed_token_type"
+        return "invalid_auth"
+
     def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
             "api.test": lambda args: {"ok": True, "args": args},
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
@@ -284,6 +301,11 @@ class SlackApiStandIn(LocalHttpServer):
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_mode_url()}
 
     def _next_ts(self) -> str:
         with self._lock:

@@ -1,0 +1,250 @@
+"""`python app.py` in Socket Mode: the manifest's default, end to end.
+
+The app runs as a subprocess with an app-level token. It opens its connection through
+the Slack stand-in's apps.connections.open, receives envelopes from the Socket Mode
+stand-in and answers them over the socket, and places the call at the CXone sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from dialbot_e2e import ALICE, BOB, CHANNEL
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.sandbox import wait_for
+from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.slack_api import SlackApiStandIn
+from bot.sandbox.slack_requests import block_action_payload, slash_command_body
+from bot.sandbox.socket_mode import SocketModeStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_TOKEN = "xapp-1-A0DIALBOT-e2e-socket-token"
+ALICE_AGENT = "agent-1001"
+STOP_TIMEOUT = 15  # seconds for the app to exit after SIGTERM
+
+
+@pytest.fixture
+def socket_mode() -> Iterator[SocketModeStandIn]:
+    with SocketModeStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def slack(socket_mode) -> Iterator[SlackApiStandIn]:
+    with SlackApiStandIn(app_token=APP_TOKEN, socket_mode_url=socket_mode.issue_url) as standin:
+        yield standin
+
+
+@pytest.fixture
+def cxone() -> Iterator[CXoneSandbox]:
+    with CXoneSandbox(agents=[ALICE_AGENT]) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Popen]:
+    """`python app.py` connected in Socket Mode; stopped (if a test did not) afterwards."""
+    agent_map = tmp_path / "agents.csv"
+    agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n")
+    # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_API_URL": slack.url,
+        "CXONE_BASE_URL": cxone.url,
+        "CXONE_OAUTH_CLIENT_ID": cxone.client_id,
+        "CXONE_OAUTH_CLIENT_SECRET": cxone.client_secret,
+        "CXONE_OUTBOUND_CAMPAIGN_ID": cxone.campaign_id,
+        "CXONE_DEFAULT_CONTACT_ID": "contact-1",
+        "CXONE_HTTP_TIMEOUT": "3",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "DIAL_AGENT_MAP": str(agent_map),
+    }
+    log_path = tmp_path / "app.log"
+    with log_path.open("w") as log_file:
+        # cwd is a fresh directory so no developer's .env is read; the log goes to a file
+        # so a full pipe can never stall the app.
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    process.log_path = log_path  # type: ignore[attr-defined]
+    try:
+        try:
+            socket_mode.wait_for_connection(timeout=20)
+        except TimeoutError:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+            pytest.fail(f"the app never connected in Socket Mode:\n{log_path.read_text()}")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
+def slash_payload(user_id: str, text: str, response_url: str) -> dict[str, Any]:
+    """What Slack puts in a slash_commands envelope: the fields it would have form-posted."""
+    body = slash_command_body(user_id=user_id, text=text, response_url=response_url)
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT)
+        pytest.fail(f"the app did not stop within {STOP_TIMEOUT} s of SIGTERM")
+    return process.log_path.read_text()  # type: ignore[attr-defined]
+
+
+def test_dial_over_socket_mode_places_one_call_and_stops_on_sigterm(
+    app_process, socket_mode, slack, cxone
+):
+    # It connected with the app-level token, through apps.connections.open.
+    (opened,) = slack.calls_to("apps.connections.open")
+    assert opened.ok
+    assert socket_mode.connections_made == 1
+
+    response_url = slack.response_url()
+    card = socket_mode.request(
+        "slash_commands", slash_payload(ALICE, "+1 415 555 0123", response_url)
+    )
+
+    # The confirm card comes back inside the ack, over the socket.
+    assert card["response_type"] == "ephemeral"
+    assert "+1 415-555-0123" in str(card["blocks"])
+    assert ALICE_AGENT in str(card["blocks"])
+    assert [b["action_id"] for b in buttons(card)] == ["dial_confirm", "dial_cancel"]
+    request_id = buttons(card)[0]["value"]
+    assert request_id
+    assert cxone.calls == []
+
+    press = block_action_payload(
+        user_id=ALICE, action_id="dial_confirm", value=request_id, response_url=response_url
+    )
+    pressed = socket_mode.push("interactive", press, accepts_response_payload=False)
+    assert socket_mode.ack_for(pressed).get("payload") in (None, {})
+
+    # The card is replaced via response_url once the outcome is known.
+    def final_card() -> dict[str, Any] | None:
+        cards = [r for r in slack.responses_for(response_url) if r.get("replace_original")]
+        return cards[-1] if cards and "Dialing" not in cards[-1]["text"] else None
+
+    final = wait_for(final_card, timeout=10)
+    assert "placed" in final["text"]
+    assert buttons(final) == []
+
+    # Exactly one call, to the number typed, on Alice's agent.
+    (call,) = cxone.calls
+    assert call.placed
+    assert call.body["phoneNumber"] == "+14155550123"
+    assert call.body["agentId"] == ALICE_AGENT
+    assert call.body["data"]["requestId"] == request_id
+
+    # The outcome in a thread under the bot's post in the channel.
+    def channel_posts() -> list[dict[str, Any]]:
+        return [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
+
+    parent, reply = wait_for(lambda: len(channel_posts()) == 2 and channel_posts(), timeout=10)
+    assert f"<@{ALICE}>" in parent.args["text"]
+    assert reply.args["thread_ts"] == parent.response["ts"]
+    assert call.call_id in reply.args["text"]
+
+    # Each envelope was acknowledged exactly once.
+    assert [m["envelope_id"] for m in socket_mode.received] == [
+        socket_mode.received[0]["envelope_id"],
+        pressed,
+    ]
+
+    log = stop(app_process)
+    assert app_process.returncode == 0, log
+    socket_mode.wait_for_disconnection(timeout=5)  # it closed its connection on the way out
+    for secret in (APP_TOKEN, slack.bot_token, cxone.client_secret, "555-0123", "5550123"):
+        assert secret not in log
+    assert "Traceback" not in log, log
+    assert len(cxone.calls) == 1  # nothing dialed again on the way out
+
+
+def test_an_unlinked_user_is_refused_inside_the_ack(app_process, socket_mode, slack, cxone):
+    response_url = slack.response_url()
+    answer = socket_mode.request(
+        "slash_commands", slash_payload(BOB, "+1 415 555 0123", response_url)
+    )
+
+    assert "You're not linked to a CXone agent" in answer["text"]
+    assert buttons(answer) == []
+    assert cxone.calls == []
+    assert slack.responses_for(response_url) == []  # the ack said it all
+
+    log = stop(app_process)
+    assert app_process.returncode == 0, log
+
+
+# ---- the stand-ins' token rules for Socket Mode ---------------------------------------
+
+
+def test_only_the_app_token_opens_a_socket_mode_connection(slack, socket_mode):
+    opened = WebClient(token=APP_TOKEN, base_url=slack.url).apps_connections_open(
+        app_token=APP_TOKEN
+    )
+    assert opened["url"].startswith(socket_mode.base_url + "?ticket=")
+
+    with pytest.raises(SlackApiError) as refused:
+        WebClient(base_url=slack.url).apps_connections_open(app_token=slack.bot_token)
+    assert refused.value.response["error"] == "not_allowed_token_type"
+
+    with pytest.raises(SlackApiError) as refused:
+        WebClient(base_url=slack.url).apps_connections_open(app_token="xapp-forged")
+    assert refused.value.response["error"] == "invalid_auth"
+
+
+def test_the_app_token_is_not_a_bot_token(slack):
+    app_client = WebClient(token=APP_TOKEN, base_url=slack.url)
+    with pytest.raises(SlackApiError) as refused:
+        app_client.chat_postMessage(channel=CHANNEL, text="hello")
+    assert refused.value.response["error"] == "not_allowed_token_type"
+    assert slack.messages() == []
+
+
+def test_a_connection_needs_a_ticket_from_apps_connections_open(socket_mode):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(socket_mode.base_url + "?ticket=guessed", open_timeout=5)
+    assert refused.value.response.status_code == 401
+
+    url = socket_mode.issue_url()
+    with connect(url, open_timeout=5) as connection:
+        hello = connection.recv(timeout=5)
+        assert '"type": "hello"' in hello
+    with pytest.raises(InvalidStatus):  # a ticket is good for one connection
+        connect(url, open_timeout=5)
+    assert socket_mode.connections_made == 1
