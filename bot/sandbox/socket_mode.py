@@ -10,7 +10,9 @@ This stand-in is the WebSocket end. Give its `issue_url` to a SlackApiStandIn
 hands out its URLs; a connection without a ticket issued that way is refused, as
 Slack refuses one. `push()` sends an envelope to the newest connection and every
 message the app sends back is recorded; `ack_for()` waits for the one that answers
-an envelope.
+an envelope. `refresh()` sends the `disconnect` message Slack sends every few hours,
+after which the app must open a new connection; as Slack does, the old one is closed
+once the new one is open.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class SocketModeStandIn:
         self._changed = threading.Condition()
         self._tickets: set[str] = set()
         self._connections: list[ServerConnection] = []
+        self._refreshed: list[ServerConnection] = []  # asked to reconnect, closed when it has
         self._received: list[dict[str, Any]] = []
         self.connections_made = 0
 
@@ -118,6 +121,14 @@ class SocketModeStandIn:
         """Until an app is connected and has been sent `hello`."""
         self._wait(lambda: bool(self._connections), timeout, "no app connected")
 
+    def wait_for_connections_made(self, count: int, timeout: float = 10.0) -> None:
+        """Until `count` connections have been made in all, the newest still open."""
+        self._wait(
+            lambda: self.connections_made >= count and bool(self._connections),
+            timeout,
+            f"fewer than {count} connections made",
+        )
+
     def wait_for_disconnection(self, timeout: float = 10.0) -> None:
         """Until every connection has closed."""
         self._wait(lambda: not self._connections, timeout, "a connection is still open")
@@ -140,12 +151,22 @@ class SocketModeStandIn:
             "payload": payload,
             "accepts_response_payload": accepts_response_payload,
         }
+        self._newest().send(json.dumps(envelope))
+        return envelope_id
+
+    def _newest(self) -> ServerConnection:
         with self._changed:
             if not self._connections:
                 raise RuntimeError("no app is connected to the Socket Mode stand-in")
-            connection = self._connections[-1]
-        connection.send(json.dumps(envelope))
-        return envelope_id
+            return self._connections[-1]
+
+    def refresh(self, reason: str = "refresh_requested") -> None:
+        """Ask the newest connection to reconnect, as Slack does before it drops one."""
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-local"}}
+        connection = self._newest()
+        with self._changed:
+            self._refreshed.append(connection)
+        connection.send(json.dumps(message))
 
     @property
     def received(self) -> list[dict[str, Any]]:
@@ -190,7 +211,11 @@ class SocketModeStandIn:
         connection.send(json.dumps(self._hello(count)))
         with self._changed:
             self._connections.append(connection)
+            replaced, self._refreshed = self._refreshed, []
             self._changed.notify_all()
+        for old in replaced:
+            # The close handshake waits for the app's answer: not on this connection's thread.
+            threading.Thread(target=old.close, name="SocketModeStandIn-close", daemon=True).start()
         try:
             for message in connection:
                 self._record(message)

@@ -53,7 +53,7 @@ def cxone() -> Iterator[CXoneSandbox]:
 
 @pytest.fixture
 def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Popen]:
-    """`python app.py` connected in Socket Mode; stopped (if a test did not) afterwards."""
+    """`python app.py` connected in Socket Mode; killed afterwards unless a test stopped it."""
     agent_map = tmp_path / "agents.csv"
     agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n")
     # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
@@ -202,6 +202,22 @@ def test_an_unlinked_user_is_refused_inside_the_ack(app_process, socket_mode, sl
     assert buttons(answer) == []
     assert cxone.calls == []
     assert slack.responses_for(response_url) == []  # the ack said it all
+
+
+def test_the_app_reconnects_when_slack_refreshes_the_connection(
+    app_process, socket_mode, slack, cxone
+):
+    socket_mode.refresh()
+
+    # A new connection from a new apps.connections.open; the old one is closed.
+    socket_mode.wait_for_connections_made(2)
+    wait_for(lambda: socket_mode.open_connections == 1, timeout=10)
+    assert [c.ok for c in slack.calls_to("apps.connections.open")] == [True, True]
+
+    answer = socket_mode.request(
+        "slash_commands", slash_payload(ALICE, "help", slack.response_url())
+    )
+    assert "/dial" in answer["text"]
 
     log = stop(app_process)
     assert app_process.returncode == 0, log
