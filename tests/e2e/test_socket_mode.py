@@ -51,15 +51,14 @@ def cxone() -> Iterator[CXoneSandbox]:
         yield sandbox
 
 
-@pytest.fixture
-def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Popen]:
-    """`python app.py` connected in Socket Mode; killed afterwards unless a test stopped it."""
+def launch(slack, cxone, tmp_path, *, app_token: str = APP_TOKEN) -> subprocess.Popen:
+    """`python app.py` in Socket Mode; its log goes to `process.log_path`."""
     agent_map = tmp_path / "agents.csv"
     agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n")
     # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_APP_TOKEN": app_token,
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_API_URL": slack.url,
         "CXONE_BASE_URL": cxone.url,
@@ -84,13 +83,18 @@ def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Pope
             stderr=subprocess.STDOUT,
         )
     process.log_path = log_path  # type: ignore[attr-defined]
+    return process
+
+
+@pytest.fixture
+def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Popen]:
+    """The app, connected; killed afterwards unless the test stopped it."""
+    process = launch(slack, cxone, tmp_path)
     try:
-        try:
-            socket_mode.wait_for_connection(timeout=20)
-        except TimeoutError:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
-            pytest.fail(f"the app never connected in Socket Mode:\n{log_path.read_text()}")
+        # Connected, or exited (a start-up failure is reported at once, with its log).
+        wait_for(lambda: socket_mode.open_connections or process.poll() is not None, timeout=20)
+        if process.poll() is not None:
+            pytest.fail(f"the app exited instead of connecting:\n{process.log_path.read_text()}")
         yield process
     finally:
         if process.poll() is None:
@@ -221,6 +225,22 @@ def test_the_app_reconnects_when_slack_refreshes_the_connection(
 
     log = stop(app_process)
     assert app_process.returncode == 0, log
+
+
+def test_a_wrong_app_token_stops_the_start_with_a_sentence(slack, cxone, socket_mode, tmp_path):
+    process = launch(slack, cxone, tmp_path, app_token="xapp-1-A0DIALBOT-revoked")
+    try:
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+    log = process.log_path.read_text()
+    assert process.returncode == 2, log
+    assert "dialbot cannot start" in log and "apps.connections.open" in log
+    assert "invalid_auth" in log
+    assert "xapp-1-A0DIALBOT-revoked" not in log and "Traceback" not in log
+    assert socket_mode.connections_made == 0
 
 
 # ---- the stand-ins' token rules for Socket Mode ---------------------------------------
