@@ -196,12 +196,14 @@ class DialService:
 
     # --- the Dial and Cancel buttons -------------------------------------------------
 
-    def get_request(self, request_id: str) -> DialRequest | None:
-        return self.store.get_request(request_id)
-
     def confirm(self, request_id: str, presser_id: str) -> Claimed | Refusal:
-        """Claim a PENDING request for dialing (PENDING -> DIALING), or say why not."""
+        """Claim a PENDING request for dialing (PENDING -> DIALING), or say why not.
+
+        A refusal carries the request as it stands when it could be read, so the front
+        end can show its card again (rate limit, database trouble) or its final state.
+        """
         rlog = request_log(request_id)
+        request = None
         try:
             request = self.store.get_request(request_id)
             refusal = self._check_pressable(request, presser_id)
@@ -223,7 +225,7 @@ class DialService:
             claimed = self.store.get_request(request_id)
         except Exception as error:
             rlog.exception(messages.LOG_STORE_FAILED, "confirm", type(error).__name__)
-            return Refusal(RefusalKind.STORE_FAILED, messages.CONFIRM_STORE_FAILED)
+            return Refusal(RefusalKind.STORE_FAILED, messages.CONFIRM_STORE_FAILED, request)
         if claimed is None:  # deleted under us: nothing was dialed
             return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
         rlog.info(

@@ -254,6 +254,7 @@ def test_no_call_is_placed_when_the_claim_cannot_be_written(store, dialer, clock
     refusal = service.confirm(request.id, ALICE)
     assert refusal.kind == RefusalKind.STORE_FAILED
     assert "placed no call" in refusal.message
+    assert refusal.request.id == request.id  # so the card can come back with its buttons
     assert dialer.calls == []
     assert store.get_request(request.id).state == DialState.PENDING
 

@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -37,7 +37,7 @@ from bot.slack import blocks
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION, Message
 from bot.slack.reporter import OutcomeReporter, respond_to
 from bot.slack.users import NotResolved, UserDirectory
-from bot.store import TERMINAL_STATES, DialRequest, DialState
+from bot.store import TERMINAL_STATES, DialRequest
 
 log = logging.getLogger("bot.slack")
 
@@ -167,46 +167,38 @@ def register(app: App, front: DialFrontEnd) -> None:
 
     def on_dial_pressed(body: dict[str, Any]) -> None:
         presser, request_id, response_url = _press(body)
-        rlog = request_log(request_id, log)
-        try:
-            request = service.get_request(request_id)
-        except Exception as error:  # the database, whatever its driver raises
-            rlog.exception(messages.LOG_STORE_FAILED, "reading the request", type(error).__name__)
-            message = blocks.text_message(messages.CONFIRM_STORE_FAILED)
-            respond_to(response_url, message, replace=False, request_id=request_id)
-            return
-        if request is None or request.requester_id != presser:
-            refusal = service.confirm(request_id, presser)  # says why, changes nothing
-            assert isinstance(refusal, Refusal)
-            respond_to(response_url, blocks.text_message(refusal.message), replace=False)
-            return
-        if request.state == DialState.PENDING and service.clock() < request.expires_at:
-            respond_to(
-                response_url,
-                reporter.card(_as_dialing(request)),
-                replace=True,
-                request_id=request_id,
-            )
         result = service.confirm(request_id, presser)
         if isinstance(result, Claimed):
+            # "Dialing…" replaces the buttons before CXone is asked.
+            card = reporter.card(result.request)
+            respond_to(response_url, card, replace=True, request_id=request_id)
             start_dial(result.request)
             return
-        rlog.info(messages.LOG_REFUSED, "confirm", presser, result.kind)
-        if result.kind in (RefusalKind.RATE_LIMITED, RefusalKind.STORE_FAILED):
+        request_log(request_id, log).info(messages.LOG_REFUSED, "confirm", presser, result.kind)
+        request = result.request
+        if request is not None and result.kind in (
+            RefusalKind.RATE_LIMITED,
+            RefusalKind.STORE_FAILED,
+        ):
+            # Nothing changed: the card comes back with its buttons and the reason.
             card = blocks.confirm_card(
-                result.request or request,
+                request,
                 number_display=reporter.presentation.display(request.phone_number),
                 agent_name=users.display_name(request.agent_user_id),
                 ttl_seconds=service.confirm_ttl_seconds,
                 note=f":no_entry: {result.message}",
             )
             respond_to(response_url, card, replace=True, request_id=request_id)
-        elif result.request is not None and result.request.state in TERMINAL_STATES:
+        elif (
+            request is not None
+            and request.state in TERMINAL_STATES
+            and result.kind != RefusalKind.NOT_YOURS
+        ):
             # Converge on the final state whatever order the presses arrived in.
-            respond_to(
-                response_url, reporter.card(result.request), replace=True, request_id=request_id
-            )
-        # ALREADY_DIALING: the card already says "Dialing…" and the winner will finish it.
+            respond_to(response_url, reporter.card(request), replace=True, request_id=request_id)
+        elif result.kind != RefusalKind.ALREADY_DIALING:  # that card already says "Dialing…"
+            message = blocks.text_message(result.message)
+            respond_to(response_url, message, replace=False, request_id=request_id)
 
     app.action(CONFIRM_ACTION)(ack=ack_at_once, lazy=[on_dial_pressed])
 
@@ -316,7 +308,3 @@ def _response_url(body: dict[str, Any]) -> str | None:
         except ValueError:
             return None
     return None
-
-
-def _as_dialing(request: DialRequest) -> DialRequest:
-    return replace(request, state=DialState.DIALING)
