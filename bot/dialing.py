@@ -24,8 +24,7 @@ from bot import messages
 from bot.cxone.dialer import DialOutcome, Placed, Rejected, Unknown
 from bot.cxone.errors import UNKNOWN_ADVICE
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
-from bot.request_log import DialRequestLog
-from bot.request_log import request_log as _request_log
+from bot.request_log import request_log
 from bot.store import AgentLink, DialRequest, DialState
 
 log = logging.getLogger("bot.dialing")
@@ -73,10 +72,6 @@ class Claimed:
     """The request is DIALING and this caller owns placing it."""
 
     request: DialRequest
-
-
-def request_log(request_id: str | None, logger: logging.Logger = log) -> DialRequestLog:
-    return _request_log(request_id, logger)
 
 
 class DialStore(Protocol):  # the part of bot.store.Store the service uses
@@ -185,7 +180,7 @@ class DialService:
         except Exception as error:  # the database, whatever its driver raises
             log.exception(messages.LOG_STORE_FAILED, "prepare", type(error).__name__)
             return Refusal(RefusalKind.STORE_FAILED, messages.PREPARE_STORE_FAILED)
-        request_log(request.id).info(
+        request_log(request.id, log).info(
             messages.LOG_PREPARED,
             mask_number(number.e164),
             agent.cxone_agent_id,
@@ -202,7 +197,7 @@ class DialService:
         A refusal carries the request as it stands when it could be read, so the front
         end can show its card again (rate limit, database trouble) or its final state.
         """
-        rlog = request_log(request_id)
+        rlog = request_log(request_id, log)
         request = None
         try:
             request = self.store.get_request(request_id)
@@ -246,7 +241,7 @@ class DialService:
                 return self._already(current)
             cancelled = self.store.get_request(request_id)
         except Exception as error:
-            request_log(request_id).exception(
+            request_log(request_id, log).exception(
                 messages.LOG_STORE_FAILED, "cancel", type(error).__name__
             )
             return Refusal(RefusalKind.STORE_FAILED, messages.CANCEL_STORE_FAILED)
@@ -255,7 +250,7 @@ class DialService:
 
     def place(self, request: DialRequest) -> DialRequest:
         """Ask CXone to place a claimed (DIALING) request and record the outcome."""
-        rlog = request_log(request.id)
+        rlog = request_log(request.id, log)
         try:
             outcome = self.dialer.place_call(
                 agent_id=request.agent_id,
@@ -293,7 +288,7 @@ class DialService:
         try:
             self.store.set_parent_ts(request_id, ts)
         except Exception as error:
-            request_log(request_id).warning(
+            request_log(request_id, log).warning(
                 messages.LOG_STORE_FAILED, "saving the parent message", type(error).__name__
             )
 
@@ -310,7 +305,7 @@ class DialService:
         recovered = self.store.recover_stuck(threshold)
         for request in recovered:
             confirmed = request.confirmed_at.isoformat() if request.confirmed_at else "?"
-            request_log(request.id).warning(messages.LOG_RECOVERED, confirmed)
+            request_log(request.id, log).warning(messages.LOG_RECOVERED, confirmed)
         return recovered
 
     # --- links -------------------------------------------------------------------------
@@ -350,7 +345,7 @@ class DialService:
         if request is None:
             return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
         if presser_id != request.requester_id:
-            request_log(request.id).info(
+            request_log(request.id, log).info(
                 messages.LOG_REFUSED, "press", presser_id, RefusalKind.NOT_YOURS
             )
             return Refusal(RefusalKind.NOT_YOURS, messages.not_yours(request.requester_id), request)
@@ -372,7 +367,7 @@ class DialService:
             if current.state != DialState.EXPIRED:
                 return self._already(current)
         current = self.store.get_request(request.id) or request
-        request_log(request.id).info(
+        request_log(request.id, log).info(
             messages.LOG_REFUSED, "confirm", request.requester_id, RefusalKind.EXPIRED
         )
         return Refusal(RefusalKind.EXPIRED, messages.expired(self.confirm_ttl_seconds), current)

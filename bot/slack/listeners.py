@@ -20,7 +20,7 @@ from slack_bolt import Ack, App
 from slack_bolt.response import BoltResponse
 
 from bot import messages
-from bot.dialing import Claimed, DialService, PreparedDial, Refusal, RefusalKind, request_log
+from bot.dialing import Claimed, DialService, PreparedDial, Refusal, RefusalKind
 from bot.parsing import (
     USAGE,
     DialCommand,
@@ -33,6 +33,7 @@ from bot.parsing import (
     parse_command,
     quote_for_slack,
 )
+from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION, Message
 from bot.slack.reporter import OutcomeReporter, respond_to

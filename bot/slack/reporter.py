@@ -12,15 +12,17 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot import messages
 from bot.cxone.errors import UNKNOWN_ADVICE
-from bot.dialing import DialService, request_log
+from bot.dialing import DialService
 from bot.phone import AllowedNumber, PhonePolicy, check_number, mask_number
+from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import Message
+from bot.slack.errors import describe_slack_error
 from bot.slack.users import UserDirectory
 from bot.store import DialRequest
 
@@ -54,7 +56,7 @@ def respond_to(
     """Post to a response_url (the requester's card or a private message); False on failure."""
     if not response_url:
         return False
-    rlog = request_log(request_id or "-", log)
+    rlog = request_log(request_id, log)
     try:
         answer = WebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT).send(
             text=message.text,
@@ -148,7 +150,9 @@ class OutcomeReporter:
                 **parent.as_kwargs(),
             )
         except SlackClientError as error:
-            rlog.info(messages.LOG_FALLBACK_PRIVATE, request.channel_id, _describe(error))
+            rlog.info(
+                messages.LOG_FALLBACK_PRIVATE, request.channel_id, describe_slack_error(error)
+            )
             return False
         ts = answer.get("ts")
         if ts:
@@ -163,7 +167,9 @@ class OutcomeReporter:
                 **outcome.as_kwargs(),
             )
         except SlackClientError as error:
-            rlog.info(messages.LOG_FALLBACK_PRIVATE, request.channel_id, _describe(error))
+            rlog.info(
+                messages.LOG_FALLBACK_PRIVATE, request.channel_id, describe_slack_error(error)
+            )
             return False
         return True
 
@@ -182,12 +188,8 @@ class OutcomeReporter:
         try:
             self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
         except SlackClientError as error:
-            request_log(request.id, log).warning(messages.LOG_SLACK_FAILED, what, _describe(error))
+            request_log(request.id, log).warning(
+                messages.LOG_SLACK_FAILED, what, describe_slack_error(error)
+            )
             return False
         return True
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or "error")
-    return type(error).__name__

@@ -15,10 +15,11 @@ from typing import Any
 
 from cachetools import TTLCache
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot import messages
 from bot.parsing import UserRef
+from bot.slack.errors import describe_slack_error
 
 log = logging.getLogger("bot.slack.users")
 
@@ -63,7 +64,7 @@ class UserDirectory:
         try:
             index = self._index()
         except SlackClientError as error:
-            log.warning(messages.LOG_SLACK_FAILED, "users.list", _describe(error))
+            log.warning(messages.LOG_SLACK_FAILED, "users.list", describe_slack_error(error))
             return NotResolved(messages.user_lookup_failed(name))
         matches = index.get(name.lower(), set())
         if not matches:
@@ -84,7 +85,7 @@ class UserDirectory:
         try:
             user = self._client.users_info(user=user_id)["user"]
         except (SlackClientError, KeyError, TypeError) as error:
-            log.warning(messages.LOG_SLACK_FAILED, "users.info", _describe(error))
+            log.warning(messages.LOG_SLACK_FAILED, "users.info", describe_slack_error(error))
             return fallback or user_id
         name = _name_of(user) or fallback or user_id
         self._remember_name(user_id, name)
@@ -156,9 +157,3 @@ def _name_of(user: dict[str, Any]) -> str | None:
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return None
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or "error")
-    return type(error).__name__
