@@ -118,6 +118,10 @@ class Dialer:
     def __repr__(self) -> str:
         return f"Dialer(url={self._url!r}, campaign_id={self._campaign_id!r})"
 
+    @property
+    def tokens(self) -> TokenClient:
+        return self._tokens
+
     def place_call(
         self,
         *,

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from bot.config import Settings
-from bot.cxone import Dialer, TokenClient
+from bot.cxone import TokenClient
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import OUTBOUND_PATH, CXoneSandbox, ReceivedCall
 from bot.sandbox.slack_api import DEFAULT_USERS, SlackApiStandIn, demo_user
@@ -381,7 +381,7 @@ class Demo:
     def run(self) -> None:
         # Late imports: the app pulls in Bolt and waitress, which `dialbot --help` never needs.
         from bot.server import HttpServer
-        from bot.slack.app import build_app, shutdown
+        from bot.slack.app import build_app, build_dialer, shutdown
 
         slack = SlackApiStandIn(users=USERS, channels=CHANNELS)
         cxone = CXoneSandbox(
@@ -396,19 +396,14 @@ class Demo:
             cxone.start()
             settings = demo_settings(slack, cxone, self.workdir)
             store = Store.open(settings.database_url)
-            tokens = TokenClient(
-                settings.token_url,
-                CLIENT_ID,
-                settings.cxone_oauth_client_secret,
-                timeout=HTTP_TIMEOUT,
-            )
-            dialer = Dialer(cxone.url, tokens, CAMPAIGN_ID, timeout=HTTP_TIMEOUT)
+            # The demo keeps the dialer so a fault can act on the token it signed in with.
+            dialer = build_dialer(settings)
             app = build_app(settings, store=store, dialer=dialer)
             server = HttpServer(app).start()
             self._intro(server.url, cxone.url, slack.base_url)
             side = _SlackSide(server.events_url, slack)
             try:
-                self._play(side, cxone, store, tokens)
+                self._play(side, cxone, store, dialer.tokens)
             finally:
                 side.close()
         finally:
