@@ -38,7 +38,6 @@ SLACK_TIMEOUT = 10  # seconds per Web API call
 LOOKUP_TIMEOUT = 2  # user lookups run before an ack: Slack gives us 3 s in all
 
 _front_ends: weakref.WeakKeyDictionary[App, DialFrontEnd] = weakref.WeakKeyDictionary()
-_recovery_timers: weakref.WeakKeyDictionary[App, threading.Timer] = weakref.WeakKeyDictionary()
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -145,7 +144,7 @@ def build_app(
     _front_ends[app] = front
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
-        _recovery_timers[app] = _recover_again_later(front)
+        front.recovery_timer = _recover_again_later(front)
     return app
 
 
@@ -156,12 +155,12 @@ def front_end(app: App) -> DialFrontEnd:
 
 def shutdown(app: App, *, wait: bool = True) -> None:
     """Let dials in flight finish (they are recorded as DIALING until they do)."""
-    timer = _recovery_timers.pop(app, None)
-    if timer is not None:
-        timer.cancel()
     front = _front_ends.get(app)
-    if front is not None:
-        front.dial_executor.shutdown(wait=wait)
+    if front is None:
+        return
+    if front.recovery_timer is not None:
+        front.recovery_timer.cancel()
+    front.dial_executor.shutdown(wait=wait)
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

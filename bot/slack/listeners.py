@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,7 @@ class DialFrontEnd:
     users: UserDirectory
     reporter: OutcomeReporter
     dial_executor: Executor
+    recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
 
 
 def register(app: App, front: DialFrontEnd) -> None:
