@@ -305,19 +305,6 @@ def section(results: list[dict[str, Any]], plan: Plan, command: str, wall: float
     )
 
 
-def write_section(path: Path, text: str) -> None:
-    try:
-        old = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        old = ""
-    if BEGIN in old and END in old:
-        head, _, rest = old.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + text + tail, encoding="utf-8")
-    else:
-        path.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench.replicas", description=__doc__)
@@ -367,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     target = args.results or (None if args.quick else report.RESULTS_PATH)
     if target is not None:
-        write_section(target, text)
+        report.replace_section(target, BEGIN, END, text)
         log(f"wrote {target}")
     return 0
 

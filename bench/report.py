@@ -237,15 +237,22 @@ def section(results: dict[str, Any], table_text: str) -> str:
 
 
 def write_results(path: Path, results: dict[str, Any], table_text: str) -> None:
-    new = section(results, table_text)
+    replace_section(path, BEGIN, END, section(results, table_text), "# Benchmark results\n\n")
+
+
+def replace_section(path: Path, begin: str, end: str, text: str, heading: str = "") -> None:
+    """Put `text` (which starts with `begin` and ends with `end`) in place of the part of
+    `path` between those markers; append it (after `heading`, if the file is new) when
+    the markers are not there yet. Everything outside the markers is kept."""
     try:
         old = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         old = ""
-    if BEGIN in old and END in old:
-        head, _, rest = old.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + new + tail
+    if begin in old and end in old:
+        head, _, rest = old.partition(begin)
+        _, _, tail = rest.partition(end)
+        path.write_text(head + text + tail, encoding="utf-8")
+    elif old:
+        path.write_text(old.rstrip("\n") + "\n\n" + text + "\n", encoding="utf-8")
     else:
-        text = "# Benchmark results\n\n" + new + "\n" + old
-    path.write_text(text, encoding="utf-8")
+        path.write_text(heading + text + "\n", encoding="utf-8")
