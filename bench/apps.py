@@ -22,6 +22,7 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from bench.stand_ins import StandIns
+from bot.sandbox.settings import Endpoints, sandbox_environment
 
 REPO = Path(__file__).resolve().parent.parent
 OUR_APP = REPO / "app.py"
@@ -118,27 +119,30 @@ def app_environment(
         "slack_user_id,cxone_agent_id\n" + "".join(f"{u},{a}\n" for u, a in users),
         encoding="utf-8",
     )
+    endpoints = Endpoints(
+        slack_url=stand_ins.slack_url,
+        bot_token=BOT_TOKEN,
+        cxone_url=stand_ins.cxone_url,
+        client_id=stand_ins.client_id,
+        client_secret=stand_ins.client_secret,
+        campaign_id=stand_ins.campaign_id,
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED_PREFIXES)}
     env.update(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": stand_ins.slack_url,
-            "PORT": str(port),
-            "CXONE_BASE_URL": stand_ins.cxone_url,
-            "CXONE_OAUTH_CLIENT_ID": stand_ins.client_id,
-            "CXONE_OAUTH_CLIENT_SECRET": stand_ins.client_secret,
-            "CXONE_OUTBOUND_CAMPAIGN_ID": stand_ins.campaign_id,
-            "CXONE_DEFAULT_CONTACT_ID": CONTACT_ID,
-            "CXONE_HTTP_TIMEOUT": "30",
-            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'dialbot.db'}",
-            "DIAL_AGENT_MAP": str(agent_map),
-            "DIAL_ALLOWED_REGIONS": "US",
+        sandbox_environment(
+            endpoints,
+            database_url=database_url or f"sqlite:///{workdir / 'dialbot.db'}",
+            slack_signing_secret=SIGNING_SECRET,
+            port=port,
+            cxone_default_contact_id=CONTACT_ID,
+            cxone_http_timeout=30,
+            dial_agent_map=agent_map,
+            dial_allowed_regions="US",
             # The per-user limit protects people, not the server; the benchmark
             # sends hundreds of confirmations a minute from each bench user.
-            "DIAL_RATE_LIMIT_PER_MINUTE": "1000000",
-            "PYTHONUNBUFFERED": "1",
-        }
+            dial_rate_limit_per_minute=1_000_000,
+            pythonunbuffered=1,
+        )
     )
     return env
 

@@ -21,8 +21,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot import messages
-from bot.cxone.dialer import DialOutcome, Placed, Rejected, Unknown
-from bot.cxone.errors import UNKNOWN_ADVICE
+from bot.calls import CallOrder, CallPlacer, DialOutcome, Placed, Rejected, Unknown
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
 from bot.request_log import request_log
 from bot.store import AgentLink, DialRequest, DialState
@@ -30,6 +29,9 @@ from bot.store import AgentLink, DialRequest, DialState
 log = logging.getLogger("bot.dialing")
 
 RATE_WINDOW = timedelta(seconds=60)
+# Added to the placer's longest dial before a DIALING request counts as left by a crash:
+# the claim and the outcome are written just before and after the placer runs.
+RECOVERY_MARGIN_SECONDS = 5.0
 
 
 class RefusalKind(StrEnum):
@@ -55,7 +57,6 @@ class Refusal:
     kind: RefusalKind
     message: str
     request: DialRequest | None = None  # the request as it stands, when there is one
-    retry_after_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,18 +90,6 @@ class DialStore(Protocol):  # the part of bot.store.Store the service uses
     def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]: ...
 
 
-class CallPlacer(Protocol):  # bot.cxone.dialer.Dialer
-    def place_call(
-        self,
-        *,
-        agent_id: str,
-        phone_number: str,
-        contact_id: str,
-        data: dict[str, str],
-        request_id: str | None = None,
-    ) -> DialOutcome: ...
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -109,7 +98,7 @@ class DialService:
     def __init__(
         self,
         store: DialStore,
-        dialer: CallPlacer,
+        placer: CallPlacer,
         *,
         phone_policy: PhonePolicy,
         admins: Iterable[str] = (),
@@ -117,18 +106,16 @@ class DialService:
         default_contact_id: str | None = None,
         confirm_ttl_seconds: int = 600,
         rate_limit_per_minute: int = 5,
-        cxone_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
-        self.dialer = dialer
+        self.placer = placer
         self.phone_policy = phone_policy
         self.admins = frozenset(admins)
         self.supervisors = frozenset(supervisors)
         self.default_contact_id = default_contact_id
         self.confirm_ttl_seconds = confirm_ttl_seconds
         self.rate_limit_per_minute = rate_limit_per_minute
-        self.cxone_timeout = cxone_timeout
         self.clock = clock
 
     # --- /dial <number> ------------------------------------------------------------
@@ -164,15 +151,18 @@ class DialService:
             number = check_number(number_text, self.phone_policy)
             if isinstance(number, RefusedNumber):
                 return self._refuse(RefusalKind.NUMBER_REFUSED, number.reason, requester_id)
-            contact = contact_id or self.default_contact_id
-            if not contact:
-                return self._refuse(RefusalKind.NO_CONTACT, messages.NO_CONTACT_ID, requester_id)
+            contact = None
+            if self.placer.uses_contact_id:
+                contact = contact_id or self.default_contact_id
+                if not contact:
+                    message = messages.NO_CONTACT_ID
+                    return self._refuse(RefusalKind.NO_CONTACT, message, requester_id)
             request = self.store.create_request(
                 requester_id=requester_id,
                 agent_user_id=agent_user_id,
                 agent_id=agent.cxone_agent_id,
                 phone_number=number.e164,
-                contact_id=contact,
+                contact_id=contact or "",
                 channel_id=channel_id,
                 response_url=response_url,
                 ttl_seconds=self.confirm_ttl_seconds,
@@ -213,7 +203,7 @@ class DialService:
                 wait = self._seconds_until_allowed(request.requester_id, now)
                 message = messages.rate_limited(self.rate_limit_per_minute, wait)
                 rlog.info(messages.LOG_REFUSED, "confirm", presser_id, RefusalKind.RATE_LIMITED)
-                return Refusal(RefusalKind.RATE_LIMITED, message, request, wait)
+                return Refusal(RefusalKind.RATE_LIMITED, message, request)
             if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING):
                 current = self.store.get_request(request_id) or request
                 return self._already(current)
@@ -252,24 +242,10 @@ class DialService:
         """Ask CXone to place a claimed (DIALING) request and record the outcome."""
         rlog = request_log(request.id, log)
         try:
-            outcome = self.dialer.place_call(
-                agent_id=request.agent_id,
-                phone_number=request.phone_number,
-                contact_id=request.contact_id,
-                data={
-                    "slackRequester": request.requester_id,
-                    "slackChannel": request.channel_id,
-                    "requestId": request.id,
-                },
-                request_id=request.id,
-            )
+            outcome = self.placer.place_call(call_order(request))
         except Exception:
-            rlog.exception(messages.LOG_DIALER_CRASHED)
-            outcome = Unknown(
-                reason=f"The bot hit an internal error while asking CXone. {UNKNOWN_ADVICE}",
-                correlation_id=None,
-                attempts=1,
-            )
+            rlog.exception(messages.LOG_PLACER_CRASHED)
+            outcome = Unknown(messages.PLACER_CRASHED, correlation_id=None, attempts=1)
         state, fields = _outcome_fields(outcome)
         rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
         try:
@@ -294,8 +270,9 @@ class DialService:
 
     @property
     def stuck_after_seconds(self) -> float:
-        """How long a request may be DIALING before it counts as left behind by a crash."""
-        return self.cxone_timeout * 3
+        """How long a request may be DIALING before it counts as left behind by a crash:
+        longer than the placer can take over one dial, retries and waits included."""
+        return self.placer.max_dial_seconds + RECOVERY_MARGIN_SECONDS
 
     def recover_stuck(self, older_than_seconds: float | None = None) -> list[DialRequest]:
         """Requests left DIALING by a crash are marked UNKNOWN; the caller tells the people."""
@@ -387,6 +364,18 @@ class DialService:
         oldest_counted = recent[self.rate_limit_per_minute - 1]
         wait = (oldest_counted + RATE_WINDOW - now).total_seconds()
         return max(1, math.ceil(wait))
+
+
+def call_order(request: DialRequest) -> CallOrder:
+    """What a placer needs to place a claimed request."""
+    return CallOrder(
+        request_id=request.id,
+        agent_id=request.agent_id,
+        phone_number=request.phone_number,
+        contact_id=request.contact_id or None,
+        requester_id=request.requester_id,
+        channel_id=request.channel_id,
+    )
 
 
 def _outcome_fields(outcome: DialOutcome) -> tuple[DialState, dict[str, str | None]]:

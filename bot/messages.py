@@ -34,6 +34,16 @@ def minutes(seconds: float) -> str:
     return f"{whole} minutes"
 
 
+# --- outcomes the core words itself (bot.dialing) --------------------------------
+
+UNKNOWN_ADVICE = (
+    "Check the agent's phone and the agent's recent calls in CXone's call history "
+    "before dialing again, so the customer is not called twice."
+)
+
+PLACER_CRASHED = f"The bot hit an internal error while asking CXone. {UNKNOWN_ADVICE}"
+
+
 # --- refusals from the core (bot.dialing) --------------------------------------
 
 
@@ -221,6 +231,8 @@ def help_text(usage: str) -> str:
 
 DIAL_BUTTON = "Dial"
 CANCEL_BUTTON = "Cancel"
+MODAL_TITLE = "Place a call"  # Slack allows 24 characters
+MODAL_CLOSE = "Close"
 
 
 def confirm_heading(number_display: str, agent_name: str) -> str:
@@ -353,7 +365,7 @@ LOG_CLAIMED = "claimed by %s; placing the call to %s as agent %s"
 LOG_OUTCOME = "outcome %s (call id %s, correlation id %s)"
 LOG_STORE_FAILED = "database failed during %s: %s"
 LOG_FINAL_STATE_NOT_SAVED = "could not save outcome %s: state was no longer dialing"
-LOG_DIALER_CRASHED = "the dialer raised instead of returning an outcome; recorded as unknown"
+LOG_PLACER_CRASHED = "the call placer raised instead of returning an outcome; recorded as unknown"
 LOG_SLACK_FAILED = "Slack %s failed: %s"
 LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
 LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"

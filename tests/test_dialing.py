@@ -1,15 +1,22 @@
-"""DialService on a real SQLite store, with a recording stand-in for the CXone dialer."""
+"""DialService on a real SQLite store, with the FakePlacer standing in for CXone."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cxone.dialer import Placed, Rejected, Unknown
-from bot.dialing import Claimed, DialService, PreparedDial, Refusal, RefusalKind
+from bot.calls import CallOrder, Placed, Rejected, Unknown
+from bot.dialing import (
+    RECOVERY_MARGIN_SECONDS,
+    Claimed,
+    DialService,
+    PreparedDial,
+    Refusal,
+    RefusalKind,
+)
+from bot.fake_placer import FakePlacer
 from bot.phone import PhonePolicy
 from bot.store import DialState, Store
 
@@ -28,20 +35,8 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-@dataclass
-class RecordingDialer:
-    """Answers like bot.cxone.Dialer and remembers every call it was asked to place."""
-
-    outcome: object = field(default_factory=lambda: Placed("call-1", "corr-1", 1))
-    calls: list[dict] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def place_call(self, **kwargs):
-        with self.lock:
-            self.calls.append(kwargs)
-        if isinstance(self.outcome, Exception):
-            raise self.outcome
-        return self.outcome
+PLACED = Placed("call-1", "corr-1", 1)
+MAX_DIAL_SECONDS = 12.0
 
 
 @pytest.fixture
@@ -59,8 +54,9 @@ def store(tmp_path, clock) -> Store:
 
 
 @pytest.fixture
-def dialer() -> RecordingDialer:
-    return RecordingDialer()
+def dialer() -> FakePlacer:
+    """Answers the first order with PLACED; a test may script others first."""
+    return FakePlacer([PLACED], max_dial_seconds=MAX_DIAL_SECONDS)
 
 
 def make_service(store, dialer, clock, **overrides) -> DialService:
@@ -71,7 +67,6 @@ def make_service(store, dialer, clock, **overrides) -> DialService:
         default_contact_id="contact-1",
         confirm_ttl_seconds=600,
         rate_limit_per_minute=2,
-        cxone_timeout=5,
         clock=clock,
     )
     options.update(overrides)
@@ -137,20 +132,21 @@ def test_confirm_then_place_records_the_outcome_and_sends_the_request_context(
     claimed = service.confirm(request.id, ALICE)
     assert isinstance(claimed, Claimed)
     assert store.get_request(request.id).state == DialState.DIALING
-    assert dialer.calls == []  # claiming is not dialing
+    assert dialer.orders == []  # claiming is not dialing
 
     final = service.place(claimed.request)
     assert final.state == DialState.PLACED
     assert (final.call_id, final.correlation_id) == ("call-1", "corr-1")
     assert store.get_request(request.id).state == DialState.PLACED
-    assert dialer.calls == [
-        {
-            "agent_id": "agent-1",
-            "phone_number": "+14155550123",
-            "contact_id": "contact-1",
-            "data": {"slackRequester": ALICE, "slackChannel": "C1", "requestId": request.id},
-            "request_id": request.id,
-        }
+    assert dialer.orders == [
+        CallOrder(
+            request_id=request.id,
+            agent_id="agent-1",
+            phone_number="+14155550123",
+            contact_id="contact-1",
+            requester_id=ALICE,
+            channel_id="C1",
+        )
     ]
 
 
@@ -162,8 +158,8 @@ def test_confirm_then_place_records_the_outcome_and_sends_the_request_context(
         (RuntimeError("dialer bug"), DialState.UNKNOWN),
     ],
 )
-def test_failed_dials_keep_the_reason(service, store, dialer, outcome, state):
-    dialer.outcome = outcome
+def test_failed_dials_keep_the_reason(store, clock, outcome, state):
+    service = make_service(store, FakePlacer([outcome]), clock)
     request = prepare(service).request
     final = service.place(service.confirm(request.id, ALICE).request)
     assert final.state == state
@@ -228,8 +224,8 @@ def test_rate_limit_refuses_says_how_long_and_leaves_the_request_pending(service
     request = prepare(service).request
     refusal = service.confirm(request.id, ALICE)
     assert refusal.kind == RefusalKind.RATE_LIMITED
-    assert refusal.retry_after_seconds == 40  # the first confirmation leaves the window at 60 s
-    assert "40 seconds" in refusal.message
+    # the first confirmation leaves the window at 60 s
+    assert "Press Dial again in 40 seconds." in refusal.message
     assert store.get_request(request.id).state == DialState.PENDING
     clock.advance(41)
     assert isinstance(service.confirm(request.id, ALICE), Claimed)
@@ -255,7 +251,7 @@ def test_no_call_is_placed_when_the_claim_cannot_be_written(store, dialer, clock
     assert refusal.kind == RefusalKind.STORE_FAILED
     assert "placed no call" in refusal.message
     assert refusal.request.id == request.id  # so the card can come back with its buttons
-    assert dialer.calls == []
+    assert dialer.orders == []
     assert store.get_request(request.id).state == DialState.PENDING
 
 
@@ -265,7 +261,7 @@ def test_a_cancel_that_cannot_be_written_says_so_and_dials_nothing(store, dialer
     refusal = service.cancel(request.id, ALICE)
     assert refusal.kind == RefusalKind.STORE_FAILED
     assert "couldn't cancel" in refusal.message and "Nothing was dialed" in refusal.message
-    assert dialer.calls == []
+    assert dialer.orders == []
     assert store.get_request(request.id).state == DialState.PENDING
 
 
@@ -277,10 +273,13 @@ def test_the_outcome_is_still_reported_when_it_cannot_be_saved(store, dialer, cl
     assert final.call_id == "call-1"
 
 
-def test_recover_stuck_marks_old_dialing_requests_unknown(service, store, clock):
+def test_recover_stuck_waits_out_the_placers_longest_dial(service, store, clock):
     request = prepare(service).request
     service.confirm(request.id, ALICE)
-    clock.advance(16)  # more than 3 x cxone_timeout
+    assert service.stuck_after_seconds == MAX_DIAL_SECONDS + RECOVERY_MARGIN_SECONDS
+    clock.advance(MAX_DIAL_SECONDS)  # the placer may still be dialing
+    assert service.recover_stuck() == []
+    clock.advance(RECOVERY_MARGIN_SECONDS + 1)
     (recovered,) = service.recover_stuck()
     assert recovered.id == request.id
     assert store.get_request(request.id).state == DialState.UNKNOWN

@@ -1,25 +1,21 @@
-"""The CXone side of a dial: OAuth tokens, the outbound call, and what its failures mean."""
+"""The CXone side of a dial: OAuth tokens, the placers for each API, what failures mean."""
 
 from bot.cxone.auth import TokenClient
-from bot.cxone.dialer import Dialer, DialOutcome, Placed, Rejected, Unknown
 from bot.cxone.errors import (
-    UNKNOWN_ADVICE,
     CXoneConfigError,
     CXoneError,
     CXoneUnavailableError,
     rejection_message,
 )
+from bot.cxone.http import CXoneHttp
+from bot.cxone.journey import JourneyPlacer
 
 __all__ = [
-    "UNKNOWN_ADVICE",
     "CXoneConfigError",
     "CXoneError",
+    "CXoneHttp",
     "CXoneUnavailableError",
-    "DialOutcome",
-    "Dialer",
-    "Placed",
-    "Rejected",
+    "JourneyPlacer",
     "TokenClient",
-    "Unknown",
     "rejection_message",
 ]

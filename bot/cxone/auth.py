@@ -78,6 +78,11 @@ class TokenClient:
     def __repr__(self) -> str:
         return f"TokenClient(token_url={self._token_url!r}, client_id={self._client_id!r})"
 
+    @property
+    def max_fetch_seconds(self) -> float:
+        """The longest a fetch can take: every attempt (connect and read) and the waits."""
+        return FETCH_ATTEMPTS * 2 * self._timeout + sum(FETCH_BACKOFF)
+
     def get_token(self) -> str:
         """A valid access token; raises CXoneConfigError or CXoneUnavailableError."""
         with self._lock:

@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-MESSAGE_LIMIT = 300
+from bot.messages import UNKNOWN_ADVICE
 
-UNKNOWN_ADVICE = (
-    "Check the agent's phone and the agent's recent calls in CXone's call history "
-    "before dialing again, so the customer is not called twice."
-)
+MESSAGE_LIMIT = 300
 
 _NOT_PLACED = "No call was placed."
 
@@ -119,6 +116,15 @@ def rejection_message(status: int | None, cxone_message: str | None) -> str:
     if status >= 500:
         return _OTHER_SERVER_ERROR.format(status=status, detail=detail)
     return _OTHER_STATUS.format(status=status, detail=detail)
+
+
+def rate_limit_too_long_message(wait_seconds: float) -> str:
+    """The sentence for a 429 whose Retry-After is longer than the bot waits for a person."""
+    return (
+        f"CXone is limiting requests and asked the bot to wait {wait_seconds:g} s before "
+        "trying again, longer than a caller should watch a card; no call was placed. "
+        "Try again in a minute."
+    )
 
 
 def sent_but_unanswered_message(what_happened: str) -> str:

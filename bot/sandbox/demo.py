@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.cxone import TokenClient
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import OUTBOUND_PATH, CXoneSandbox, ReceivedCall
+from bot.sandbox.settings import Endpoints, sandbox_settings
 from bot.sandbox.slack_api import DEFAULT_USERS, SlackApiStandIn, demo_user
 from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
 from bot.store import DialRequest, DialState, Store
@@ -333,39 +334,18 @@ def _clean_environment() -> Iterator[None]:
 
 
 def demo_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, workdir: Path) -> Settings:
-    """Every setting spelled out, so nothing in the environment or `.env` changes the demo."""
-    return _DemoSettings(
-        slack_bot_token=slack.bot_token,
+    """Every setting from the stand-ins, so nothing in the environment or `.env` changes
+    the demo."""
+    return sandbox_settings(
+        Endpoints.of(slack, cxone),
+        database_url=f"sqlite:///{workdir / 'demo.db'}",
         slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_api_url=slack.url,
-        cxone_base_url=cxone.url,
-        cxone_oauth_client_id=CLIENT_ID,
-        cxone_oauth_client_secret=CLIENT_SECRET,
-        cxone_oauth_grant_type="client_credentials",
-        cxone_token_url=None,
-        cxone_outbound_campaign_id=CAMPAIGN_ID,
         cxone_default_contact_id=CONTACT_ID,
         cxone_http_timeout=HTTP_TIMEOUT,
-        database_url=f"sqlite:///{workdir / 'demo.db'}",
-        dial_admins=frozenset({ADMIN}),
-        dial_supervisors=frozenset(),
-        dial_agent_map=None,
+        dial_admins={ADMIN},
         dial_notify_channel=DIAL_LOG,
-        dial_default_region="US",
-        dial_allowed_regions=frozenset({"US"}),
-        dial_mask_numbers=True,
-        dial_confirm_ttl_seconds=600,
-        dial_rate_limit_per_minute=5,
+        dial_allowed_regions={"US"},
     )
-
-
-class _DemoSettings(Settings):
-    """Settings from keyword arguments only: no environment variables, no `.env`."""
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, **_other_sources):
-        return (init_settings,)
 
 
 class Demo:
@@ -381,7 +361,7 @@ class Demo:
     def run(self) -> None:
         # Late imports: the app pulls in Bolt and waitress, which `dialbot --help` never needs.
         from bot.server import HttpServer
-        from bot.slack.app import build_app, build_dialer, shutdown
+        from bot.slack.app import build_app, build_journey_placer, shutdown
 
         slack = SlackApiStandIn(users=USERS, channels=CHANNELS)
         cxone = CXoneSandbox(
@@ -396,14 +376,14 @@ class Demo:
             cxone.start()
             settings = demo_settings(slack, cxone, self.workdir)
             store = Store.open(settings.database_url)
-            # The demo keeps the dialer so a fault can act on the token it signed in with.
-            dialer = build_dialer(settings)
-            app = build_app(settings, store=store, dialer=dialer)
+            # The demo keeps the placer so a fault can act on the token it signed in with.
+            placer = build_journey_placer(settings)
+            app = build_app(settings, store=store, placer=placer)
             server = HttpServer(app).start()
             self._intro(server.url, cxone.url, slack.base_url)
             side = _SlackSide(server.events_url, slack)
             try:
-                self._play(side, cxone, store, dialer.tokens)
+                self._play(side, cxone, store, placer.http.tokens)
             finally:
                 side.close()
         finally:

@@ -1,8 +1,8 @@
 """build_app(): settings in, a Bolt App with the /dial listeners out.
 
-Wires the store, the CXone dialer, DialService, the Slack WebClient (retrying on 429
-and connection errors) and two thread pools: Bolt's listener pool, which only runs
-short ack-path work, and the dial pool, which waits on CXone.
+Wires the store, the call placer (chosen once, from CXONE_API), DialService, the Slack
+WebClient (retrying on 429 and connection errors) and two thread pools: Bolt's listener
+pool, which only runs short ack-path work, and the dial pool, which waits on CXone.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import messages
+from bot.calls import CallPlacer
 from bot.config import Settings
-from bot.cxone import Dialer, TokenClient
-from bot.dialing import CallPlacer, DialService
+from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
+from bot.dialing import DialService
 from bot.phone import PhonePolicy
-from bot.slack.listeners import DialFrontEnd, register
+from bot.slack.front_end import DialFrontEnd
+from bot.slack.listeners import register
 from bot.slack.reporter import OutcomeReporter, Presentation
 from bot.slack.users import UserDirectory
 from bot.store import Store
@@ -59,7 +61,7 @@ def lookup_client(client: WebClient) -> WebClient:
     return WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
 
 
-def build_dialer(settings: Settings) -> Dialer:
+def build_journey_placer(settings: Settings) -> JourneyPlacer:
     tokens = TokenClient(
         settings.token_url,
         settings.cxone_oauth_client_id,
@@ -67,12 +69,17 @@ def build_dialer(settings: Settings) -> Dialer:
         grant_type=settings.cxone_oauth_grant_type,
         timeout=settings.cxone_http_timeout,
     )
-    return Dialer(
-        settings.cxone_base_url,
-        tokens,
-        settings.cxone_outbound_campaign_id,
-        timeout=settings.cxone_http_timeout,
-    )
+    assert settings.cxone_outbound_campaign_id  # load_settings() requires it in journey mode
+    http = CXoneHttp(tokens, timeout=settings.cxone_http_timeout)
+    return JourneyPlacer(settings.cxone_base_url, http, settings.cxone_outbound_campaign_id)
+
+
+# One builder per CXONE_API value; Settings accepts no other value.
+PLACERS = {"journey": build_journey_placer}
+
+
+def build_placer(settings: Settings) -> CallPlacer:
+    return PLACERS[settings.cxone_api](settings)
 
 
 def open_store(settings: Settings) -> Store:
@@ -89,12 +96,12 @@ def build_app(
     settings: Settings,
     *,
     store: Store | None = None,
-    dialer: CallPlacer | None = None,
+    placer: CallPlacer | None = None,
     client: WebClient | None = None,
     recover: bool = True,
 ) -> App:
     store = store or open_store(settings)
-    dialer = dialer or build_dialer(settings)
+    placer = placer or build_placer(settings)
     client = client or build_client(settings)
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
@@ -102,14 +109,13 @@ def build_app(
     )
     service = DialService(
         store,
-        dialer,
+        placer,
         phone_policy=policy,
         admins=settings.dial_admins,
         supervisors=settings.dial_supervisors,
         default_contact_id=settings.cxone_default_contact_id,
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
-        cxone_timeout=settings.cxone_http_timeout,
     )
     users = UserDirectory(lookup_client(client))
     presentation = Presentation(

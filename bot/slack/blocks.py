@@ -17,8 +17,10 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
+    PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot import messages
 from bot.parsing import quote_for_slack
@@ -26,6 +28,7 @@ from bot.store import DialRequest, DialState
 
 CONFIRM_ACTION = "dial_confirm"
 CANCEL_ACTION = "dial_cancel"
+MODAL_CALLBACK_ID = "dial_modal"
 ACTIONS_BLOCK_ID = "dial_actions"
 SECTION_TEXT_LIMIT = 3000  # Block Kit's limit for a section's text
 
@@ -198,3 +201,20 @@ def help_message(usage: str) -> Message:
 
 def usage_message(problem: str, usage: str) -> Message:
     return _render(messages.usage_problem(problem, usage), [_section(problem), _context(usage)])
+
+
+def modal_view(message: Message) -> dict[str, Any]:
+    """A message shown as the whole dial modal (its progress and outcome)."""
+    view = View(
+        type="modal",
+        callback_id=MODAL_CALLBACK_ID,
+        title=PlainTextObject(text=messages.MODAL_TITLE),
+        close=PlainTextObject(text=messages.MODAL_CLOSE),
+        blocks=message.blocks,
+    )
+    return view.to_dict()
+
+
+def home_view(message: Message) -> dict[str, Any]:
+    """A message shown as a person's App Home tab."""
+    return View(type="home", blocks=message.blocks).to_dict()

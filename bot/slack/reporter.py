@@ -1,34 +1,42 @@
-"""Telling Slack how a dial went: the channel post and its thread, the private fallback,
-the notification channel and the card's final state.
+"""What the requester's card shows, and telling Slack how a dial went: the card, the
+channel post and its thread, the private fallback and the notification channel.
 
-Slack trouble here is logged and worked around, never raised: by the time this runs
-the call has been placed (or not), and a failed post must neither crash the worker
-nor lead anyone to a second dial.
+The decisions live here once: which card a request shows in each state, and what a
+press of Dial or Cancel turns the card into. Slack trouble is logged and worked around,
+never raised: by the time a dial is reported the call has been placed (or not), and a
+failed post must neither crash the worker nor lead anyone to a second dial.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot import messages
-from bot.cxone.errors import UNKNOWN_ADVICE
-from bot.dialing import DialService
+from bot.dialing import Claimed, DialService, Refusal, RefusalKind
 from bot.phone import AllowedNumber, PhonePolicy, check_number, mask_number
 from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import Message
 from bot.slack.errors import describe_slack_error
+from bot.slack.surfaces import CardSurface, ResponseUrlCard
 from bot.slack.users import UserDirectory
-from bot.store import DialRequest
+from bot.store import TERMINAL_STATES, DialRequest
 
 log = logging.getLogger("bot.slack")
 
-RESPONSE_URL_TIMEOUT = 5
+
+class Press(StrEnum):
+    DIAL = "dial"
+    CANCEL = "cancel"
+
+
+# Refusals after which nothing changed: the card comes back, buttons and all, with why.
+_CARD_AGAIN = frozenset({RefusalKind.RATE_LIMITED, RefusalKind.STORE_FAILED})
 
 
 @dataclass(frozen=True)
@@ -50,29 +58,6 @@ class Presentation:
         return mask_number(e164) if self.mask_numbers else self.display(e164)
 
 
-def respond_to(
-    response_url: str | None, message: Message, *, replace: bool, request_id: str | None = None
-) -> bool:
-    """Post to a response_url (the requester's card or a private message); False on failure."""
-    if not response_url:
-        return False
-    rlog = request_log(request_id, log)
-    try:
-        answer = WebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT).send(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=replace,
-        )
-    except Exception as error:  # network trouble: the card just stays as it was
-        rlog.warning(messages.LOG_SLACK_FAILED, "response_url", type(error).__name__)
-        return False
-    if answer.status_code != 200:
-        rlog.warning(messages.LOG_SLACK_FAILED, "response_url", f"HTTP {answer.status_code}")
-        return False
-    return True
-
-
 class OutcomeReporter:
     def __init__(
         self,
@@ -89,6 +74,25 @@ class OutcomeReporter:
         self.presentation = presentation
         self.notify_channel = notify_channel
 
+    # --- the requester's card -------------------------------------------------------
+
+    def confirm_card(
+        self,
+        request: DialRequest,
+        *,
+        agent_name: str | None = None,
+        fallback_name: str | None = None,
+        note: str | None = None,
+    ) -> Message:
+        """The live card with Dial and Cancel; `note` says why it came back."""
+        return blocks.confirm_card(
+            request,
+            number_display=self.presentation.display(request.phone_number),
+            agent_name=agent_name or self.users.display_name(request.agent_user_id, fallback_name),
+            ttl_seconds=self.presentation.confirm_ttl_seconds,
+            note=f":no_entry: {note}" if note else None,
+        )
+
     def card(self, request: DialRequest) -> Message:
         """The requester's card for the request's current state."""
         return blocks.final_card(
@@ -98,25 +102,52 @@ class OutcomeReporter:
             ttl_seconds=self.presentation.confirm_ttl_seconds,
         )
 
+    def card_surface(self, request: DialRequest) -> CardSurface:
+        """Where this request's card lives."""
+        return ResponseUrlCard(request.response_url, request_id=request.id)
+
+    def answer_press(
+        self, surface: CardSurface, press: Press, result: Claimed | DialRequest | Refusal
+    ) -> None:
+        """Turn the card into what it must show after a press of Dial or Cancel."""
+        if isinstance(result, Claimed):
+            surface.replace(self.card(result.request))  # "Dialing…" before CXone is asked
+            return
+        if isinstance(result, DialRequest):
+            surface.replace(self.card(result))
+            return
+        request = result.request
+        if request is not None and result.kind in _CARD_AGAIN:
+            surface.replace(self.confirm_card(request, note=result.message))
+        elif (
+            request is not None
+            and request.state in TERMINAL_STATES
+            and result.kind != RefusalKind.NOT_YOURS
+        ):
+            # Converge on the final state whatever order the presses arrived in.
+            surface.replace(self.card(request))
+        elif result.kind != RefusalKind.ALREADY_DIALING or press is Press.CANCEL:
+            # A Dial press while dialing needs no word: that card already says "Dialing…".
+            surface.tell(blocks.text_message(result.message))
+
+    # --- after a dial ------------------------------------------------------------------
+
     def report(self, request: DialRequest) -> None:
         """After a dial: channel post + thread reply (or privately), notification, final card."""
-        rlog = request_log(request.id, log)
         shown = self.presentation.shown_in_channels(request.phone_number)
+        surface = self.card_surface(request)
         if not self._post_in_channel(request, shown):
-            private = blocks.private_outcome(request, number_shown=shown)
-            if not respond_to(request.response_url, private, replace=False, request_id=request.id):
-                # The response_url lasts 30 minutes and 5 posts: a DM from the bot is last.
-                self._direct_message(request, private)
+            self._privately(request, surface, blocks.private_outcome(request, number_shown=shown))
         self._notify(request, shown)
-        if not respond_to(
-            request.response_url, self.card(request), replace=True, request_id=request.id
-        ):
-            rlog.info(messages.LOG_SLACK_FAILED, "final card", "response_url refused")
+        if not surface.replace(self.card(request)):
+            request_log(request.id, log).info(
+                messages.LOG_SLACK_FAILED, "final card", "the card's surface refused"
+            )
 
     def report_recovered(self, request: DialRequest) -> None:
         """A request found DIALING at start-up: its outcome is unknown; tell the requester."""
         shown = self.presentation.shown_in_channels(request.phone_number)
-        text = messages.recovered_unknown(shown, UNKNOWN_ADVICE)
+        text = messages.recovered_unknown(shown, messages.UNKNOWN_ADVICE)
         told = False
         if request.parent_ts:
             told = self._post(
@@ -127,14 +158,7 @@ class OutcomeReporter:
                 text=text,
             )
         if not told:
-            told = respond_to(
-                request.response_url,
-                blocks.text_message(text),
-                replace=False,
-                request_id=request.id,
-            )
-        if not told:  # the response_url is good for 30 minutes only: a DM from the bot
-            self._direct_message(request, blocks.text_message(text))
+            self._privately(request, self.card_surface(request), blocks.text_message(text))
         self._notify(request, shown)
 
     # --- internals ------------------------------------------------------------------
@@ -172,6 +196,11 @@ class OutcomeReporter:
             )
             return False
         return True
+
+    def _privately(self, request: DialRequest, surface: CardSurface, message: Message) -> None:
+        """Beside the card, else (a response_url lasts 30 minutes and 5 posts) a DM."""
+        if not surface.tell(message):
+            self._direct_message(request, message)
 
     def _direct_message(self, request: DialRequest, message: Message) -> bool:
         return self._post(

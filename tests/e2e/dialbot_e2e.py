@@ -13,14 +13,16 @@ import requests
 from slack_bolt import App
 
 from bot.config import Settings
+from bot.sandbox import settings as sandbox
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.settings import Endpoints
 from bot.sandbox.slack_api import SlackApiStandIn
 from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
 from bot.server import HttpServer
 from bot.store import Store
 
-SIGNING_SECRET = "e2e-signing-secret"
+SIGNING_SECRET = sandbox.SIGNING_SECRET
 CHANNEL = "C0DEMO"
 NOTIFY_CHANNEL = "C0NOTIFY"
 ALICE, BOB, SAM = "U0ALICE", "U0BOB", "U0SUPER"  # SlackApiStandIn's default users
@@ -116,14 +118,6 @@ class Slash:
 
 def make_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, tmp_path, **overrides) -> Settings:
     values: dict[str, Any] = {
-        "slack_bot_token": slack.bot_token,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": slack.url,
-        "cxone_base_url": cxone.url,
-        "cxone_oauth_client_id": cxone.client_id,
-        "cxone_oauth_client_secret": cxone.client_secret,
-        "cxone_outbound_campaign_id": cxone.campaign_id,
-        "cxone_default_contact_id": "contact-1",
         "cxone_http_timeout": 3.0,
         "database_url": f"sqlite:///{tmp_path / 'dialbot.db'}",
         "dial_admins": frozenset({ADMIN}),
@@ -136,4 +130,4 @@ def make_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, tmp_path, **overr
         "dial_rate_limit_per_minute": 5,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return sandbox.sandbox_settings(Endpoints.of(slack, cxone), **values)

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.settings import Endpoints, sandbox_environment
 from bot.sandbox.slack_api import SlackApiStandIn
 from bot.sandbox.slack_requests import block_action_payload, slash_command_body
 from bot.sandbox.socket_mode import SocketModeStandIn
@@ -58,17 +59,14 @@ def launch(slack, cxone, tmp_path, *, app_token: str = APP_TOKEN) -> subprocess.
     # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "SLACK_APP_TOKEN": app_token,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_API_URL": slack.url,
-        "CXONE_BASE_URL": cxone.url,
-        "CXONE_OAUTH_CLIENT_ID": cxone.client_id,
-        "CXONE_OAUTH_CLIENT_SECRET": cxone.client_secret,
-        "CXONE_OUTBOUND_CAMPAIGN_ID": cxone.campaign_id,
-        "CXONE_DEFAULT_CONTACT_ID": "contact-1",
-        "CXONE_HTTP_TIMEOUT": "3",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-        "DIAL_AGENT_MAP": str(agent_map),
+        **sandbox_environment(
+            Endpoints.of(slack, cxone),
+            database_url=f"sqlite:///{tmp_path / 'app.db'}",
+            slack_app_token=app_token,
+            slack_signing_secret=None,
+            cxone_http_timeout=3,
+            dial_agent_map=agent_map,
+        ),
     }
     log_path = tmp_path / "app.log"
     with log_path.open("w") as log_file:

@@ -13,6 +13,7 @@ import requests
 from dialbot_e2e import ALICE, CHANNEL, SIGNING_SECRET
 
 from bot.sandbox import wait_for
+from bot.sandbox.settings import Endpoints, sandbox_environment
 from bot.sandbox.slack_requests import send, slash_command_body
 from bot.slack.app import front_end
 from bot.store import DialState, Store
@@ -71,20 +72,10 @@ def run_app(env: dict[str, str], cwd: Path) -> subprocess.Popen:
 
 def test_python_app_py_serves_http_and_stops_on_sigterm(slack, cxone, tmp_path):
     port = _free_port()
-    process = run_app(
-        {
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "PORT": str(port),
-            "CXONE_BASE_URL": cxone.url,
-            "CXONE_OAUTH_CLIENT_ID": cxone.client_id,
-            "CXONE_OAUTH_CLIENT_SECRET": cxone.client_secret,
-            "CXONE_OUTBOUND_CAMPAIGN_ID": cxone.campaign_id,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-        },
-        tmp_path,
+    env = sandbox_environment(
+        Endpoints.of(slack, cxone), database_url=f"sqlite:///{tmp_path / 'app.db'}", port=port
     )
+    process = run_app(env, tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _healthy(base), timeout=15)

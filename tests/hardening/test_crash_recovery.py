@@ -12,18 +12,24 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
 from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET
 
-from bot.cxone.errors import UNKNOWN_ADVICE
+from bot.dialing import RECOVERY_MARGIN_SECONDS
+from bot.messages import UNKNOWN_ADVICE
 from bot.sandbox import wait_for
+from bot.sandbox.settings import Endpoints, sandbox_environment, sandbox_settings
 from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.slack.app import build_placer
 from bot.store import DialState, Store
 
 ROOT = Path(__file__).resolve().parents[2]
-CXONE_TIMEOUT = 1.5  # seconds; a dial left DIALING counts as stuck after 3 × this
+# Short, so the restart's wait (the placer's longest dial) stays short; long enough for
+# the test to kill the bot while CXone is still answering.
+CXONE_TIMEOUT = 1.0
 
 
 class RunningApp:
@@ -64,19 +70,16 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     database = tmp_path / "dialbot.db"
     store = Store.open(f"sqlite:///{database}")
     store.link(ALICE, AGENTS[ALICE], "U0ADMIN")
-    env = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "CXONE_BASE_URL": cxone.url,
-        "CXONE_OAUTH_CLIENT_ID": cxone.client_id,
-        "CXONE_OAUTH_CLIENT_SECRET": cxone.client_secret,
-        "CXONE_OUTBOUND_CAMPAIGN_ID": cxone.campaign_id,
-        "CXONE_DEFAULT_CONTACT_ID": "contact-1",
-        "CXONE_HTTP_TIMEOUT": str(CXONE_TIMEOUT),
-        "DATABASE_URL": f"sqlite:///{database}",
+    settings = {
+        "database_url": f"sqlite:///{database}",
+        "CXONE_HTTP_TIMEOUT": CXONE_TIMEOUT,
         "DIAL_NOTIFY_CHANNEL": NOTIFY_CHANNEL,
     }
+    env = sandbox_environment(Endpoints.of(slack, cxone), **settings)
+    # How long the restarted bot must leave a DIALING request alone: another replica
+    # could still be placing it, for as long as the placer's longest dial.
+    placer = build_placer(sandbox_settings(Endpoints.of(slack, cxone), **settings))
+    stuck_after = placer.max_dial_seconds + RECOVERY_MARGIN_SECONDS
     cxone.set_fault("slow", seconds=30)  # CXone rings the phone, then takes its time answering
     first = RunningApp(env, tmp_path)
     response_url = slack.response_url()
@@ -105,11 +108,13 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     cxone.clear_fault()
 
     second = RunningApp(env, tmp_path)
+    restarted = time.monotonic()
     try:
         told = wait_for(
             lambda: [r for r in slack.responses_for(response_url) if "restarted" in r["text"]],
-            timeout=CXONE_TIMEOUT * 3 + 10,
+            timeout=stuck_after + 15,
         )
+        assert time.monotonic() - restarted >= stuck_after - 1  # never while it may be live
         notified = wait_for(lambda: slack.messages(NOTIFY_CHANNEL))
     finally:
         stderr = second.stop()

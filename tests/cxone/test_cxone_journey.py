@@ -21,28 +21,39 @@ from cxone_fakes import (
 )
 from urllib3.exceptions import ProtocolError
 
-from bot.cxone.dialer import Dialer, Placed, Rejected, Unknown
+from bot.calls import CallOrder, Placed, Rejected, Unknown
 from bot.cxone.errors import UNKNOWN_ADVICE
+from bot.cxone.http import CXoneHttp
+from bot.cxone.journey import JourneyPlacer
 
 CAMPAIGN = "campaign-pc-42"
 AGENT = "agent-1001"
 CONTACT = "contact-77"
 NUMBER = "+14155550123"
-DATA = {"source": "slack", "requested_by": "U0ALICE"}
+REQUESTER, CHANNEL, REQUEST_ID = "U0ALICE", "C0SALES", "req-42"
+DATA = {"slackRequester": REQUESTER, "slackChannel": CHANNEL, "requestId": REQUEST_ID}
 
 
-def make_dialer(base_url: str = BASE_URL, sleep=None, tokens=None) -> Dialer:
-    return Dialer(
-        base_url,
-        tokens or make_tokens(),
-        CAMPAIGN,
-        timeout=2.0,
-        sleep=sleep if sleep is not None else FakeSleep(),
+def order(agent_id: str = AGENT) -> CallOrder:
+    return CallOrder(
+        request_id=REQUEST_ID,
+        agent_id=agent_id,
+        phone_number=NUMBER,
+        contact_id=CONTACT,
+        requester_id=REQUESTER,
+        channel_id=CHANNEL,
     )
 
 
-def dial(dialer: Dialer):
-    return dialer.place_call(agent_id=AGENT, phone_number=NUMBER, contact_id=CONTACT, data=DATA)
+def make_dialer(base_url: str = BASE_URL, sleep=None, tokens=None) -> JourneyPlacer:
+    http = CXoneHttp(
+        tokens or make_tokens(), timeout=2.0, sleep=sleep if sleep is not None else FakeSleep()
+    )
+    return JourneyPlacer(base_url, http, CAMPAIGN)
+
+
+def dial(dialer: JourneyPlacer):
+    return dialer.place_call(order())
 
 
 def posts(mock: responses.RequestsMock) -> list[requests.PreparedRequest]:
@@ -83,7 +94,6 @@ def test_payload_and_headers_are_the_tutorials(cxone_with_token):
     assert sent.headers["Authorization"] == f"Bearer {TOKENS[0]}"
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.headers["Accept"] == "application/json"
-    assert dialer.requests_sent == 1
 
 
 def test_fifty_threads_with_a_cold_cache_fetch_one_token_and_send_fifty_dials(cxone):
@@ -102,9 +112,7 @@ def test_fifty_threads_with_a_cold_cache_fetch_one_token_and_send_fifty_dials(cx
 
     def dial_as(n: int):
         start.wait()
-        return dialer.place_call(
-            agent_id=f"agent-{n}", phone_number=NUMBER, contact_id=CONTACT, data={}
-        )
+        return dialer.place_call(order(agent_id=f"agent-{n}"))
 
     with ThreadPoolExecutor(50) as pool:
         outcomes = list(pool.map(dial_as, range(50)))
@@ -112,7 +120,6 @@ def test_fifty_threads_with_a_cold_cache_fetch_one_token_and_send_fifty_dials(cx
     assert token_fetches(cxone) == 1
     assert len(posts(cxone)) == 50
     assert tokens.token_requests == 1
-    assert dialer.requests_sent == 50
     assert [o.call_id for o in outcomes] == [f"call-agent-{n}" for n in range(50)]
 
 
@@ -143,7 +150,6 @@ def test_answers_that_may_follow_a_placed_call_are_never_retried(cxone_with_toke
 
     assert isinstance(outcome, Unknown)
     assert len(posts(cxone_with_token)) == 1
-    assert dialer.requests_sent == 1
     assert outcome.attempts == 1
     assert "may or may not have been placed" in outcome.reason
     assert UNKNOWN_ADVICE in outcome.reason
@@ -184,15 +190,41 @@ def test_429_without_usable_retry_after_waits_2_then_6_then_gives_up(cxone_with_
     assert "no call was placed; try again in a minute" in outcome.reason
 
 
-def test_a_long_retry_after_is_capped(cxone_with_token):
-    cxone_with_token.add(responses.POST, OUTBOUND_URL, status=429, headers={"Retry-After": "3600"})
+@pytest.mark.parametrize("retry_after", ["3600", "9"])
+def test_a_retry_after_longer_than_the_wait_budget_is_not_waited_out(cxone_with_token, retry_after):
+    cxone_with_token.add(
+        responses.POST, OUTBOUND_URL, status=429, headers={"Retry-After": retry_after}
+    )
     cxone_with_token.add(responses.POST, OUTBOUND_URL, status=202, json={"callId": "c"})
     sleep = FakeSleep()
 
     outcome = dial(make_dialer(sleep=sleep))
 
-    assert isinstance(outcome, Placed)
-    assert sleep.waits == [30.0]
+    assert isinstance(outcome, Rejected) and outcome.status == 429
+    assert f"asked the bot to wait {retry_after} s" in outcome.reason
+    assert "no call was placed" in outcome.reason
+    assert sleep.waits == []
+    assert len(posts(cxone_with_token)) == 1
+
+
+def test_retry_afters_that_add_up_past_the_budget_stop_there(cxone_with_token):
+    for _ in range(2):
+        cxone_with_token.add(responses.POST, OUTBOUND_URL, status=429, headers={"Retry-After": "5"})
+    sleep = FakeSleep()
+
+    outcome = dial(make_dialer(sleep=sleep))
+
+    assert isinstance(outcome, Rejected)
+    assert sleep.waits == [5.0]  # 5 + 5 would pass the 8 s a dial may wait on 429s
+    assert len(posts(cxone_with_token)) == 2
+
+
+def test_the_longest_dial_counts_every_token_fetch_request_and_wait(cxone_with_token):
+    dialer = make_dialer(tokens=make_tokens(timeout=2.0))  # 2 s per request
+
+    # two token fetches (3 tries of connect + read, 1.5 s of backoff), six dial POSTs
+    # (connect + read each), 8 s of 429 waits and 1.5 s of 503 backoff
+    assert dialer.max_dial_seconds == 2 * (3 * 4 + 1.5) + 6 * 4 + 8 + 1.5
 
 
 def test_401_refreshes_the_token_once_and_dials_again(cxone):
@@ -266,7 +298,7 @@ def test_refused_connection_is_retried_a_bounded_number_of_times(cxone_with_toke
 
     assert isinstance(outcome, Rejected)
     assert outcome.status is None
-    assert dialer.requests_sent == 3
+    assert outcome.attempts == 3  # three connections tried, none made
     assert sleep.waits == [0.5, 1.0]
     assert "could not be reached" in outcome.reason
     assert "No call was placed" in outcome.reason
@@ -312,7 +344,7 @@ def test_token_trouble_is_rejected_without_dialing(cxone):
     assert isinstance(outcome, Rejected)
     assert (outcome.status, outcome.attempts) == (None, 0)
     assert CLIENT_ID in outcome.reason and "Client disabled" in outcome.reason
-    assert dialer.requests_sent == 0
+    assert posts(cxone) == []
 
 
 @pytest.mark.parametrize("body", ["", "accepted", "[1, 2]", '{"callId": '])

@@ -1,0 +1,44 @@
+"""DialFrontEnd: what every Slack listener needs, built once by build_app().
+
+Placing a call runs on `dial_executor`, a pool of its own, so a slow CXone can never
+hold up Bolt's listener threads and with them the acks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from bot import messages
+from bot.dialing import DialService
+from bot.request_log import request_log
+from bot.slack.reporter import OutcomeReporter
+from bot.slack.users import UserDirectory
+from bot.store import DialRequest
+
+log = logging.getLogger("bot.slack")
+
+
+@dataclass
+class DialFrontEnd:
+    service: DialService
+    users: UserDirectory
+    reporter: OutcomeReporter
+    dial_executor: Executor
+    recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
+
+    def start_dial(self, request: DialRequest) -> None:
+        """Place a claimed request on the dial pool and report its outcome."""
+        try:
+            self.dial_executor.submit(self.place_and_report, request)
+        except RuntimeError:  # shutting down: the request is ours already, so finish it here
+            self.place_and_report(request)
+
+    def place_and_report(self, request: DialRequest) -> None:
+        try:
+            final = self.service.place(request)
+            self.reporter.report(final)
+        except Exception:
+            request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
