@@ -6,7 +6,8 @@ it with `WebClient(base_url=standin.url, token=standin.bot_token)`.
 
 It answers the methods the bot uses the way Slack does (auth.test, chat.postMessage,
 chat.postEphemeral, chat.update, chat.delete, users.list, users.info,
-users.lookupByEmail, conversations.info); any other method answers {"ok": true}.
+users.lookupByEmail, conversations.info, views.open, views.update, views.publish);
+any other method answers {"ok": true}.
 `apps.connections.open` takes the app-level token instead (and only it does) and
 answers a URL from `socket_mode_url`, e.g. a SocketModeStandIn's `issue_url`.
 Every call is recorded. `fail()` makes chosen calls fail like Slack does
@@ -149,6 +150,8 @@ class SlackApiStandIn(LocalHttpServer):
         self._failures: list[_Failure] = []
         self._messages: dict[tuple[str, str], _Message] = {}
         self._closed_urls: dict[str, str] = {}
+        self._views: dict[str, dict[str, Any]] = {}  # view id -> the view as Slack holds it
+        self._homes: dict[str, str] = {}  # user id -> the id of their published home view
         self._last_ts_micros = 0
 
     def __repr__(self) -> str:
@@ -288,6 +291,9 @@ class SlackApiStandIn(LocalHttpServer):
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.info": self._conversations_info,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
         }
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +407,66 @@ class SlackApiStandIn(LocalHttpServer):
             if str(user.get("profile", {}).get("email", "")).lower() == email:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """A view as it stands now (a copy), by id."""
+        with self._lock:
+            view = self._views.get(view_id)
+            return dict(view) if view else None
+
+    def home_of(self, user_id: str) -> dict[str, Any] | None:
+        """The home view published for `user_id`, if any."""
+        with self._lock:
+            view_id = self._homes.get(user_id)
+        return self.view(view_id) if view_id else None
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        view = _maybe_json(args.get("view"))
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": self._store_view(view)}
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = _maybe_json(args.get("view"))
+        if not isinstance(view, dict) or not view.get("type"):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = args.get("view_id")
+        if not view_id:
+            external_id = args.get("external_id")
+            with self._lock:
+                found = [i for i, v in self._views.items() if v.get("external_id") == external_id]
+            view_id = found[0] if external_id and found else None
+        with self._lock:
+            if not view_id or view_id not in self._views:
+                return {"ok": False, "error": "not_found"}
+        return {"ok": True, "view": self._store_view(view, view_id)}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = args.get("user_id")
+        view = _maybe_json(args.get("view"))
+        if not user_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            view_id = self._homes.get(user_id)
+        stored = self._store_view(view, view_id)
+        with self._lock:
+            self._homes[user_id] = stored["id"]
+        return {"ok": True, "view": stored}
+
+    def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        stored = {
+            **view,
+            "id": view_id or f"V{uuid.uuid4().hex[:10].upper()}",
+            "team_id": self.team_id,
+            "hash": uuid.uuid4().hex[:16],
+        }
+        with self._lock:
+            self._views[stored["id"]] = stored
+        return dict(stored)
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -92,17 +92,14 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
-def build_app(
+def build_front_end(
     settings: Settings,
-    *,
-    store: Store | None = None,
-    placer: CallPlacer | None = None,
-    client: WebClient | None = None,
-    recover: bool = True,
-) -> App:
-    store = store or open_store(settings)
-    placer = placer or build_placer(settings)
-    client = client or build_client(settings)
+    store: Store,
+    placer: CallPlacer,
+    client: WebClient,
+    dial_executor: Executor | None = None,
+) -> DialFrontEnd:
+    """The service, the user directory and the reporter the listeners share."""
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
         allowed_regions=frozenset(settings.dial_allowed_regions),
@@ -126,11 +123,26 @@ def build_app(
     reporter = OutcomeReporter(
         client, service, users, presentation, notify_channel=settings.dial_notify_channel
     )
-    front = DialFrontEnd(
+    return DialFrontEnd(
         service=service,
         users=users,
         reporter=reporter,
-        dial_executor=ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+        dial_executor=dial_executor
+        or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    placer: CallPlacer | None = None,
+    client: WebClient | None = None,
+    recover: bool = True,
+) -> App:
+    client = client or build_client(settings)
+    front = build_front_end(
+        settings, store or open_store(settings), placer or build_placer(settings), client
     )
     signing_secret = settings.slack_signing_secret
     app = App(
