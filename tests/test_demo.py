@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.sandbox import demo
+from bot.sandbox import render, scenario
 from bot.sandbox.slack_api import DEFAULT_BOT_TOKEN
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-DEMO_SECRETS = (demo.SIGNING_SECRET, demo.CLIENT_SECRET, DEFAULT_BOT_TOKEN)
+DEMO_SECRETS = (scenario.SIGNING_SECRET, scenario.CLIENT_SECRET, DEFAULT_BOT_TOKEN)
 FOREIGN = "from-the-environment"
 FOREIGN_SETTINGS = {
     "SLACK_BOT_TOKEN": f"xoxb-{FOREIGN}",
@@ -281,7 +281,7 @@ def test_block_kit_reads_as_text():
             ],
         },
     ]
-    assert demo.render_blocks(blocks, names) == [
+    assert render.render_blocks(blocks, names) == [
         "Place this call?",
         "════════════════",
         "Call @alice in #sales",
@@ -290,4 +290,4 @@ def test_block_kit_reads_as_text():
         "[ Dial ]  [ Cancel ]",
         "(⚠ see the help (https://example.com/help))",
     ]
-    assert demo.mrkdwn_to_text("run `/dial <number>` &amp; wait") == "run /dial <number> & wait"
+    assert render.mrkdwn_to_text("run `/dial <number>` &amp; wait") == "run /dial <number> & wait"
