@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from bench.stand_ins import StandIns
+from bench.stand_ins import StandIns, peak_rss_kib
 from bot.sandbox.settings import Endpoints, sandbox_environment
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,18 +39,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def peak_rss_kib(pid: int) -> int | None:
-    """VmHWM (peak resident set size) of a live process, in KiB."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 @dataclass

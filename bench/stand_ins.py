@@ -32,6 +32,18 @@ from bot.sandbox.cxone import CXoneSandbox
 from bot.sandbox.slack_api import SlackApiStandIn, demo_user
 
 
+def peak_rss_kib(pid: int) -> int | None:
+    """VmHWM (peak resident set size) of a live process, in KiB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 @dataclass(frozen=True)
 class DialSeen:
     """One dial POST the sandbox received: which request (from `data.requestId`) and when."""
@@ -172,8 +184,6 @@ class ProcessStandIns:
         return [DialSeen(*row) for row in self._call("/dials")]
 
     def peak_rss_kib(self) -> int | None:
-        from bench.apps import peak_rss_kib
-
         return peak_rss_kib(self._process.pid)
 
     def close(self) -> None:

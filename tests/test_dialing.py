@@ -125,6 +125,16 @@ def test_contact_id_comes_from_the_command_or_the_default(store, dialer, clock):
     assert prepare(service, contact="C-77").request.contact_id == "C-77"
 
 
+def test_a_placer_that_takes_no_contact_id_needs_none(store, clock):
+    placer = FakePlacer(uses_contact_id=False)
+    service = make_service(store, placer, clock, default_contact_id=None)
+    request = prepare(service, contact="ignored-here").request
+    assert request.contact_id == ""
+    service.place(service.confirm(request.id, ALICE).request)
+    (order,) = placer.orders
+    assert order.contact_id is None
+
+
 def test_confirm_then_place_records_the_outcome_and_sends_the_request_context(
     service, store, dialer
 ):

@@ -53,7 +53,6 @@ class UserDirectory:
         self._names: TTLCache[str, str] = TTLCache(50_000, name_ttl)
         self._directory_lock = threading.Lock()
         self._names_lock = threading.Lock()
-        self.users_list_fetches = 0
 
     def resolve(self, ref: UserRef) -> Resolved | NotResolved:
         if ref.user_id:
@@ -128,7 +127,6 @@ class UserDirectory:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break
-        self.users_list_fetches += 1
         log.info(messages.LOG_USERS_LIST, members_seen, pages)
         return index
 
