@@ -399,7 +399,8 @@ class Demo:
             # The demo keeps the dialer so a fault can act on the token it signed in with.
             dialer = build_dialer(settings)
             app = build_app(settings, store=store, dialer=dialer)
-            server = HttpServer(app).start()
+            secret = settings.slack_signing_secret
+            server = HttpServer(app, signing_secret=secret and secret.get_secret_value()).start()
             self._intro(server.url, cxone.url, slack.base_url)
             side = _SlackSide(server.events_url, slack)
             try:
