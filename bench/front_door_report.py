@@ -68,11 +68,21 @@ def _limit(flood: dict[str, Any]) -> str:
         why = f"signed p99 {first['signed']['p99_ms']:,.0f} ms" if first["signed"].get("n") else ""
         return f"held at {best:,}/s; at {first['target_per_s']:,}/s {why or 'no signed ack'}"
     top = max(steps, key=lambda s: s["forged_answered_per_s"])
-    return (
-        f"every rate tried, up to {steps[-1]['target_per_s']:,}/s: the app answered at most "
+    text = (
+        f"every rate tried, up to {steps[-1]['target_per_s']:,}/s on at most "
+        f"{top['connections']:,} connections: the app answered at most "
         f"{top['forged_answered_per_s']:,} forged/s (at {top['target_per_s']:,}/s), "
         f"signed p99 {top['signed']['p99_ms']:,.0f} ms there"
     )
+    crowded = flood.get("crowded")
+    if crowded:
+        signed = crowded["signed"]
+        text += (
+            f"; at {crowded['target_per_s']:,}/s on {crowded['connections']:,} connections "
+            f"signed p50 / p99 {signed.get('p50_ms', 0):,.0f} / {signed.get('p99_ms', 0):,.0f} ms"
+            f" ({crowded['signed_failed']} failed)"
+        )
+    return text
 
 
 def _bodies(cell: dict[str, Any]) -> str:
