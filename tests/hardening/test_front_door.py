@@ -45,11 +45,12 @@ NUMBER = "+1 415 555 0123"
 
 
 class AppUnderAttack:
-    def __init__(self, process: subprocess.Popen, port: int, slack) -> None:
+    def __init__(self, process: subprocess.Popen, port: int, slack, cxone) -> None:
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.slack = slack
+        self.cxone = cxone
 
     def peak_rss_mb(self) -> float:
         with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
@@ -103,7 +104,7 @@ def app_process(slack, cxone, tmp_path) -> Iterator[AppUnderAttack]:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=log, stderr=log
     )
-    app = AppUnderAttack(process, port, slack)
+    app = AppUnderAttack(process, port, slack, cxone)
     try:
         wait_for(lambda: _healthy(app), timeout=20)
         yield app
@@ -118,6 +119,7 @@ def app_process(slack, cxone, tmp_path) -> Iterator[AppUnderAttack]:
         log.close()
     assert process.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
+    assert cxone.calls == []  # nothing an attack did, nor a /dial without a press, dialed
 
 
 def _healthy(app: AppUnderAttack) -> bool:
@@ -195,6 +197,7 @@ def test_a_head_over_the_limit_is_refused_431(bot):
     answer = requests.post(bot.events_url, data=body, headers=headers, timeout=10)
     assert answer.status_code == 431
     assert bot.post(body).status_code == 200
+    assert bot.cxone.calls == []
 
 
 # --- routes ----------------------------------------------------------------------------
@@ -234,6 +237,7 @@ def test_only_documented_endpoints_answer_and_the_rest_never_reach_bolt(bot, met
         assert answer.headers["Allow"] in ("POST", "GET")
     assert seen == [] and bot.store.history() == []
     assert bot.post(body).status_code == 200 and seen == ["/dial"]
+    assert bot.cxone.calls == []
 
 
 def test_the_route_table_takes_later_endpoints_and_refuses_a_second_one_for_a_route(bot):
