@@ -62,7 +62,14 @@ def run(settings: Settings) -> int:
             handler.close()
             shutdown(app)
         return 0
-    server = HttpServer(app, host="0.0.0.0", port=settings.port, threads=HTTP_THREADS)
+    secret = settings.slack_signing_secret
+    server = HttpServer(
+        app,
+        signing_secret=secret.get_secret_value() if secret else None,
+        host="0.0.0.0",
+        port=settings.port,
+        threads=HTTP_THREADS,
+    )
     server.start()
     log.info("listening on port %d (POST /slack/events, GET /healthz)", server.port)
     try:

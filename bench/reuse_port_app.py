@@ -13,16 +13,12 @@ import runpy
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def create_reuse_port_server(application: Any, *, host: str, port: int, **adjustments: Any):
-    from waitress import create_server
-
-    listener = socket.create_server((host, port), reuse_port=True)
-    return create_server(application, sockets=[listener], **adjustments)
+def reuse_port_listener(host: str, port: int, backlog: int) -> socket.socket:
+    return socket.create_server((host, port), backlog=backlog, reuse_port=True)
 
 
 def main() -> None:
@@ -30,7 +26,7 @@ def main() -> None:
     sys.path.insert(0, str(app_path.resolve().parent))
     import bot.server
 
-    bot.server.create_server = create_reuse_port_server
+    bot.server.listening_socket = reuse_port_listener
     sys.argv = [str(app_path)]
     runpy.run_path(str(app_path), run_name="__main__")
 

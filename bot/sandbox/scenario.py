@@ -140,7 +140,8 @@ class Demo:
             # The demo keeps the placer so a fault can act on the token it signed in with.
             placer = build_journey_placer(settings)
             app = build_app(settings, store=store, placer=placer)
-            server = HttpServer(app).start()
+            secret = settings.slack_signing_secret
+            server = HttpServer(app, signing_secret=secret and secret.get_secret_value()).start()
             self._intro(server.url, cxone.url, slack.base_url)
             side = _SlackSide(server.events_url, slack)
             try:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dialbot_e2e import ADMIN, AGENTS, DialBot, make_settings
+from dialbot_e2e import ADMIN, AGENTS, SIGNING_SECRET, DialBot, make_settings
 
 from bot.sandbox.cxone import CXoneSandbox
 from bot.sandbox.slack_api import SlackApiStandIn
@@ -39,7 +39,7 @@ def start_bot(slack, cxone, tmp_path) -> Iterator:
             for user_id, agent_id in AGENTS.items():
                 store.link(user_id, agent_id, ADMIN)
         app = build_app(settings, store=store)
-        server = HttpServer(app).start()
+        server = HttpServer(app, signing_secret=SIGNING_SECRET).start()
         started.append((server, app, store))
         return DialBot(
             server=server, app=app, slack=slack, cxone=cxone, store=store, settings=settings

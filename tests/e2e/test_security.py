@@ -46,6 +46,7 @@ def test_forged_button_press_places_no_call(bot):
     assert bot.store.get_request(slash.request_id).state == "pending"
 
 
-def test_unknown_paths_are_404(bot):
-    assert bot.session.get(bot.server.url + "/slack/events", timeout=5).status_code == 404
+def test_unknown_paths_are_404_and_other_methods_405(bot):
+    wrong_method = bot.session.get(bot.server.url + "/slack/events", timeout=5)
+    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
     assert bot.session.post(bot.server.url + "/elsewhere", timeout=5).status_code == 404

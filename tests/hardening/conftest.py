@@ -13,8 +13,9 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
 E2E = TESTS / "e2e"
-# dialbot_e2e (the DialBot harness) and store_databases (PostgreSQL test databases).
-for helpers in (E2E, TESTS / "store"):
+# dialbot_e2e (the DialBot harness), store_databases (PostgreSQL test databases) and
+# the repository, for bench.attackers (the front-door attacks the benchmark also runs).
+for helpers in (E2E, TESTS / "store", TESTS.parent):
     if str(helpers) not in sys.path:
         sys.path.insert(0, str(helpers))
 
