@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
 
 from bot.sandbox.cxone import CXoneSandbox
+from bot.stop_signal import STOP_SIGNALS, wait_for_signal
 
 DEFAULT_PORT = 8700
 DEFAULT_SECRET = "demo-secret"
@@ -75,16 +75,15 @@ def run_sandbox(args: argparse.Namespace) -> int:
         )
         return 1
 
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
         _print_settings(sandbox, args)
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
+        wait_for_signal(STOP_SIGNALS)
+    except KeyboardInterrupt:  # Ctrl-C before the wait began
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         sandbox.stop()
     print(
         f"CXone sandbox stopped after {sandbox.token_requests} token request(s) "
