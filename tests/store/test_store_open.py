@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import pytest
@@ -134,3 +135,23 @@ def test_a_user_who_may_not_create_tables_is_told_so(tmp_path):
     assert "Couldn't create or upgrade dialbot's tables" in message
     assert "permission denied" in message
     assert "dialbot db upgrade" in message
+
+
+def test_a_start_logs_one_line_when_the_schema_changes_and_none_otherwise(
+    empty_database_url, caplog
+):
+    caplog.set_level(logging.DEBUG)  # whatever LOG_LEVEL says, Alembic's chatter stays out
+
+    Store.open(empty_database_url).close()
+    Store.open(empty_database_url).close()
+
+    lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert [line for line in lines if line[0].startswith("alembic")] == []
+    assert lines == [
+        (
+            "bot.store",
+            "INFO",
+            f"upgraded the database schema at {empty_database_url} from revision none "
+            f"to {migrate.head_revision()}",
+        )
+    ]
