@@ -10,6 +10,17 @@ CXone's own sentences (the error table, the "outcome unknown" advice) live in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+
+from bot.parsing import quote_for_slack
+from bot.store.records import (
+    AgentLink,
+    AgentUnlink,
+    ImportedRow,
+    ImportReport,
+    LinkSource,
+    RowOutcome,
+)
 
 # --- small formatting helpers -------------------------------------------------
 
@@ -142,9 +153,29 @@ def was_not_linked(user_id: str) -> str:
     return f"{mention(user_id)} wasn't linked to a CXone agent, so there was nothing to unlink."
 
 
-def whois_linked(user_id: str, agent_id: str, linked_by: str, linked_on: str) -> str:
-    by = mention(linked_by) if linked_by.startswith(("U", "W")) else linked_by
-    return f"{mention(user_id)} dials as CXone agent `{agent_id}` (linked by {by} on {linked_on})."
+def whois_linked(user_id: str, link: AgentLink) -> str:
+    return (
+        f"{mention(user_id)} dials as CXone agent `{link.cxone_agent_id}` "
+        f"({_where_the_link_came_from(link)})."
+    )
+
+
+def _where_the_link_came_from(link: AgentLink) -> str:
+    on = _day(link.linked_at)
+    by = quote_for_slack(link.linked_by, limit=64)
+    if link.source is LinkSource.SLACK:
+        admin = mention(link.linked_by) if link.linked_by.startswith(("U", "W")) else by
+        return f"linked in Slack by {admin} on {on}"
+    if link.source is LinkSource.CLI:
+        return f"linked with `dialbot links link` by {by} on {on}"
+    if link.source is LinkSource.IMPORT:
+        return f"loaded with `dialbot links import` by {by} on {on}"
+    if link.source is LinkSource.EMAIL:
+        return f"linked on {on} because their Slack email is that agent's email in CXone"
+    return (
+        f"from the agent map file (DIAL_AGENT_MAP), loaded on {on}; "
+        "an admin's `/dial link` or `/dial unlink` takes precedence over the file"
+    )
 
 
 def whois_unlinked(user_id: str) -> str:
@@ -345,6 +376,80 @@ STATE_WORDS = {
     "expired": "expired",
 }
 
+# --- agent maps (DIAL_AGENT_MAP at start, `dialbot links import`): plain text -------
+
+_ORIGIN = {
+    LinkSource.SLACK: "in Slack",
+    LinkSource.CLI: "with `dialbot links`",
+    LinkSource.IMPORT: "with `dialbot links import`",
+    LinkSource.FILE: "from DIAL_AGENT_MAP",
+    LinkSource.EMAIL: "by their email",
+}
+
+
+def link_decision(decision: AgentLink | AgentUnlink) -> str:
+    """A link or unlink as a phrase: 'unlinked in Slack by U0DANA on 2024-05-01'."""
+    if isinstance(decision, AgentUnlink):
+        by = f" by {decision.unlinked_by}" if decision.unlinked_by else ""
+        return f"unlinked {_ORIGIN[decision.source]}{by} on {_day(decision.unlinked_at)}"
+    return (
+        f"linked to {decision.cxone_agent_id} {_ORIGIN[decision.source]} "
+        f"by {decision.linked_by} on {_day(decision.linked_at)}"
+    )
+
+
+def imported_row(row: ImportedRow) -> str:
+    """What one good row of an agent map did."""
+    head = f"line {row.line}: {row.slack_user_id}"
+    if row.outcome is RowOutcome.NEW:
+        return f"{head} new, linked to {row.cxone_agent_id}"
+    if row.outcome is RowOutcome.CHANGED:
+        return f"{head} changed from {row.previous_agent_id} to {row.cxone_agent_id}"
+    if row.outcome is RowOutcome.UNCHANGED:
+        return f"{head} unchanged, linked to {row.cxone_agent_id}"
+    return (
+        f"{head} skipped because an admin changed it ({link_decision(row.decision)}); "
+        f"the row says {row.cxone_agent_id}: change or remove the row to match"
+    )
+
+
+def import_summary(report: ImportReport) -> str:
+    kept = report.count(RowOutcome.KEPT)
+    bad = len(report.problems)
+    return (
+        f"{report.count(RowOutcome.NEW)} new, {report.count(RowOutcome.CHANGED)} changed, "
+        f"{report.count(RowOutcome.UNCHANGED)} unchanged, {kept} skipped because an admin "
+        f"changed {'it' if kept == 1 else 'them'}, {bad} bad row{'' if bad == 1 else 's'}"
+    )
+
+
+LINK_SOURCE_LABELS = {
+    LinkSource.SLACK: "Slack",
+    LinkSource.CLI: "dialbot links",
+    LinkSource.IMPORT: "links import",
+    LinkSource.FILE: "DIAL_AGENT_MAP",
+    LinkSource.EMAIL: "email match",
+}
+CLI_UNLINKS_HEADING = (
+    "Unlinked by a person (a DIAL_AGENT_MAP or `links import` row for them is skipped):"
+)
+CLI_KEPT_ROWS_HINT = (
+    "A skipped row stays skipped at every import and start. To link that person as the "
+    "row says anyway: `dialbot links link SLACK_USER_ID CXONE_AGENT_ID` (or `/dial link`)."
+)
+CLI_UNKNOWN_OPERATOR = "an unnamed user"
+
+
+def cli_bad_rows(count: int) -> str:
+    return (
+        f"Skipped {count} bad row{'' if count == 1 else 's'}; fix them and import the file again:"
+    )
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
 # --- log templates (%-style, for logging's lazy formatting; never tokens or full numbers)
 
 LOG_PREPARED = "prepared dial to %s as agent %s for %s (expires %s)"
@@ -357,7 +462,7 @@ LOG_DIALER_CRASHED = "the dialer raised instead of returning an outcome; recorde
 LOG_SLACK_FAILED = "Slack %s failed: %s"
 LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
 LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
-LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: loaded %d links"
+LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: %s"  # the path, then import_summary() or imported_row()
 LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"
 LOG_UNHANDLED = "unhandled error (reference %s)"
 LOG_LINK = "%s linked %s to agent %s"

@@ -133,14 +133,7 @@ def register(app: App, front: DialFrontEnd) -> None:
         found = service.whois(user_id)
         if found is None:
             return blocks.text_message(messages.whois_unlinked(user_id))
-        return blocks.text_message(
-            messages.whois_linked(
-                user_id,
-                found.cxone_agent_id,
-                found.linked_by,
-                found.linked_at.strftime("%Y-%m-%d"),
-            )
-        )
+        return blocks.text_message(messages.whois_linked(user_id, found))
 
     def link(caller: str, parsed: LinkCommand) -> Message:
         if caller not in service.admins:  # before any lookup: refusals stay cheap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -10,9 +11,10 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import messages
 from bot.store.engine import describe_url
 from bot.store.errors import StoreError
-from bot.store.records import AgentLink, DialRequest
+from bot.store.records import AgentLink, AgentUnlink, DialRequest, LinkSource, RowOutcome
 from bot.store.store import Store
 
 DETAIL_MAX_CHARS = 60
@@ -82,30 +84,42 @@ def upgrade_command(store: Store, _args: argparse.Namespace) -> int:
 
 
 def import_command(store: Store, args: argparse.Namespace) -> int:
-    report = store.import_links(args.file, linked_by="dialbot links import")
-    print(f"Loaded {report.loaded} link{'' if report.loaded == 1 else 's'} from {args.file}.")
+    report = store.import_links(args.file, source=LinkSource.IMPORT, linked_by=operator())
+    for row in report.rows:
+        print(f"  {messages.imported_row(row)}")
+    print(f"{args.file}: {messages.import_summary(report)}.")
+    if report.count(RowOutcome.KEPT):
+        print(messages.CLI_KEPT_ROWS_HINT)
     if report.problems:
-        print(
-            f"Skipped {len(report.problems)} row{'' if len(report.problems) == 1 else 's'}; "
-            "fix them and import the file again:",
-            file=sys.stderr,
-        )
+        print(messages.cli_bad_rows(len(report.problems)), file=sys.stderr)
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     return 0
 
 
+def operator() -> str:
+    """Who runs the command, recorded as who linked or unlinked."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return messages.CLI_UNKNOWN_OPERATOR
+
+
 def list_command(store: Store, _args: argparse.Namespace) -> int:
-    links = store.list_links()
+    links, unlinks = store.list_links(), store.list_unlinks()
     if not links:
         print(
             "No agent links yet. Add them with `/dial link @user <agentId>` in Slack "
             "or `dialbot links import FILE`."
         )
-        return 0
-    header = ("slack user", "cxone agent", "linked by", "linked at (UTC)")
-    print(render_table(header, _link_rows(links)))
+    else:
+        header = ("slack user", "cxone agent", "from", "by", "at (UTC)")
+        print(render_table(header, _link_rows(links)))
+    if unlinks:
+        print(f"\n{messages.CLI_UNLINKS_HEADING}")
+        header = ("slack user", "was agent", "from", "by", "at (UTC)")
+        print(render_table(header, _unlink_rows(unlinks)))
     return 0
 
 
@@ -128,8 +142,27 @@ def history_command(store: Store, args: argparse.Namespace) -> int:
 
 def _link_rows(links: Sequence[AgentLink]) -> list[tuple[str, ...]]:
     return [
-        (link.slack_user_id, link.cxone_agent_id, link.linked_by, _minute(link.linked_at))
+        (
+            link.slack_user_id,
+            link.cxone_agent_id,
+            messages.LINK_SOURCE_LABELS[link.source],
+            link.linked_by,
+            _minute(link.linked_at),
+        )
         for link in links
+    ]
+
+
+def _unlink_rows(unlinks: Sequence[AgentUnlink]) -> list[tuple[str, ...]]:
+    return [
+        (
+            unlink.slack_user_id,
+            unlink.cxone_agent_id or "",
+            messages.LINK_SOURCE_LABELS[unlink.source],
+            unlink.unlinked_by or "",
+            _minute(unlink.unlinked_at),
+        )
+        for unlink in unlinks
     ]
 
 

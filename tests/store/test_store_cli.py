@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.cli import main
@@ -42,15 +45,80 @@ def test_links_import_then_list(cli_env, tmp_path, capsys):
 
     assert main(["links", "import", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert "Loaded 1 link" in out
+    assert "line 2: U0ALICE new, linked to agent-1001" in out
+    assert (
+        "1 new, 0 changed, 0 unchanged, 0 skipped because an admin changed them, 1 bad row" in out
+    )
     assert "line 3: 'nope' is not a Slack user id" in err
 
     assert main(["links", "list"]) == 0
     out, _ = capsys.readouterr()
     header, rule, row = out.splitlines()
-    assert header.split()[:4] == ["slack", "user", "cxone", "agent"]
-    assert row.split()[:2] == ["U0ALICE", "agent-1001"]
-    assert "dialbot links import" in row
+    assert header.split() == ["slack", "user", "cxone", "agent", "from", "by", "at", "(UTC)"]
+    assert row.split()[:4] == ["U0ALICE", "agent-1001", "links", "import"]
+    assert getpass.getuser() in row
+
+
+def test_links_import_says_per_row_what_it_changed(cli_env, tmp_path, capsys):
+    cli_env.import_links(write(tmp_path, "seed.csv", "U0ALICE,agent-1\nU0BOB,agent-2\n"))
+    cli_env.link("U0CAROL", "agent-3", linked_by="U0DANA")
+    cli_env.link("U0DAVE", "agent-4", linked_by="U0DANA")
+    cli_env.unlink("U0DAVE", "U0DANA")
+    path = write(
+        tmp_path,
+        "agents.csv",
+        "# the sales floor\n"
+        "slack_user_id,cxone_agent_id\n"
+        "U0ALICE,agent-1\n"
+        "U0BOB,agent-2002\n"
+        "U0CAROL,agent-3003\n"
+        "# Dave left in May\n"
+        "U0DAVE,agent-4\n"
+        "U0ERIN,agent-5\n",
+    )
+
+    assert main(["links", "import", str(path)]) == 0
+    out, err = capsys.readouterr()
+
+    today = datetime.now(UTC).date().isoformat()
+    assert out.splitlines()[0:5] == [
+        "  line 3: U0ALICE unchanged, linked to agent-1",
+        "  line 4: U0BOB changed from agent-2 to agent-2002",
+        "  line 5: U0CAROL skipped because an admin changed it (linked to agent-3 in Slack "
+        f"by U0DANA on {today}); the row says agent-3003: change or remove the row to match",
+        "  line 7: U0DAVE skipped because an admin changed it (unlinked in Slack by U0DANA "
+        f"on {today}); the row says agent-4: change or remove the row to match",
+        "  line 8: U0ERIN new, linked to agent-5",
+    ]
+    assert (
+        "1 new, 1 changed, 1 unchanged, 2 skipped because an admin changed them, 0 bad rows" in out
+    )
+    assert "dialbot links link SLACK_USER_ID CXONE_AGENT_ID" in out
+    assert err == ""
+    assert cli_env.get_link("U0CAROL").cxone_agent_id == "agent-3"
+    assert cli_env.get_link("U0DAVE") is None
+
+
+def test_links_list_shows_who_a_person_unlinked(cli_env, capsys):
+    cli_env.link("U0BOB", "agent-2", linked_by="U0DANA")
+    cli_env.unlink("U0BOB", "U0DANA")
+
+    assert main(["links", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "Unlinked by a person" in out
+    assert out.splitlines()[-1].split()[:5] == [
+        "U0BOB",
+        "agent-2",
+        "Slack",
+        "U0DANA",
+        datetime.now(UTC).date().isoformat(),
+    ]
+
+
+def write(directory, name: str, text: str):
+    path = directory / name
+    path.write_text(text)
+    return path
 
 
 def test_links_list_when_there_are_none_says_how_to_add_them(cli_env, capsys):
