@@ -446,6 +446,119 @@ def cli_bad_rows(count: int) -> str:
     )
 
 
+# --- the admin command line (`dialbot …`): plain text --------------------------------
+
+
+def cli_using_database(where: str) -> str:
+    return f"Using the database at {where} (DATABASE_URL)."
+
+
+CLI_UNPARSABLE_DATABASE_URL = "the DATABASE_URL given, which is not a database URL"
+
+
+def cli_no_database(where: str, path: str) -> str:
+    return (
+        f"There is no database at {where}: the file {path} does not exist, and only "
+        "`dialbot db upgrade` creates one. Run `dialbot db upgrade` to create it, or set "
+        "DATABASE_URL (in the environment or .env) to the bot's database. Nothing was done."
+    )
+
+
+def cli_schema_created(where: str, revision: str) -> str:
+    return f"Created dialbot's tables in the database at {where} (schema revision {revision})."
+
+
+def cli_schema_upgraded(where: str, before: str, after: str) -> str:
+    return f"Upgraded the database at {where} from schema revision {before} to {after}."
+
+
+def cli_schema_current(where: str) -> str:
+    return f"The database at {where} is already up to date."
+
+
+CLI_NO_LINKS = (
+    "No agent links yet. Add them with `/dial link @user <agentId>` in Slack, "
+    "`dialbot links link USER AGENT` or `dialbot links import FILE`."
+)
+
+
+def cli_linked(user_id: str, agent_id: str, before: AgentLink | None) -> str:
+    if before is not None and before.cxone_agent_id == agent_id:
+        was = f"it already was, {link_decision(before)}"
+    elif before is not None:
+        was = f"it was {before.cxone_agent_id}"
+    else:
+        was = "new"
+    return (
+        f"Linked {user_id} to CXone agent {agent_id} ({was}). A DIAL_AGENT_MAP or "
+        "`links import` row no longer changes this link; only a person does."
+    )
+
+
+def cli_unlinked(user_id: str, agent_id: str) -> str:
+    return (
+        f"Unlinked {user_id} (was CXone agent {agent_id}). A DIAL_AGENT_MAP or "
+        "`links import` row for them is skipped from now on; `dialbot links link` or "
+        "`/dial link` links them again."
+    )
+
+
+def cli_was_not_linked(user_id: str) -> str:
+    return f"{user_id} wasn't linked to a CXone agent, so nothing changed. Check the id."
+
+
+def cli_export_comments(where: str, count: int, at: datetime, unlinked: list[str]) -> list[str]:
+    lines = [
+        f"dialbot links export from {where} on {at:%Y-%m-%d %H:%M} UTC: "
+        f"{count} link{'' if count == 1 else 's'}",
+        "`dialbot links import FILE` takes this file back",
+    ]
+    if unlinked:
+        lines.append(
+            "unlinked by a person, so a row for them would be skipped: " + ", ".join(unlinked)
+        )
+    return lines
+
+
+def cli_exported(count: int, path: str) -> str:
+    return f"Wrote {count} link{'' if count == 1 else 's'} to {path}."
+
+
+def cli_no_requests(filters: list[str]) -> str:
+    return f"No dial requests{' ' + ', '.join(filters) if filters else ''} yet."
+
+
+def cli_not_positive(text: str) -> str:
+    return f"{text!r} is not a whole number above 0"
+
+
+def cli_not_a_moment(text: str) -> str:
+    return (
+        f"{text!r} is not a date (2024-05-01), a UTC time (2024-05-01T09:30) or a "
+        "time ago (30m, 12h, 7d, 2w)"
+    )
+
+
+def cli_not_a_state(text: str, states: Iterable[str]) -> str:
+    return f"{text!r} is not a dial state; use one of {', '.join(states)}"
+
+
+def cli_not_a_slack_user_id(text: str) -> str:
+    return f"{text!r} is not a Slack user id (like U0123ABCD)"
+
+
+def cli_not_an_agent_id(text: str) -> str:
+    return f"{text!r} is not a CXone agent id (up to 64 letters, digits, '.', '_' or '-')"
+
+
+def cli_not_a_port(text: str) -> str:
+    return f"{text!r} is not a port: use a number from 1 to 65535, or 0 for any free port"
+
+
+def cli_not_at_least(text: str, least: float) -> str:
+    return f"{text!r} is not a number of at least {least:g}"
+
+
 def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 

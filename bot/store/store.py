@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -303,8 +303,16 @@ class Store:
                 recovered.append(self.get_request(request_id))
         return recovered
 
-    def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]:
-        """Newest first; `user` matches the requester or the agent's Slack user."""
+    def history(
+        self,
+        user: str | None = None,
+        limit: int = 20,
+        *,
+        since: datetime | None = None,
+        states: Collection[DialState] | None = None,
+    ) -> list[DialRequest]:
+        """Newest first; `user` matches the requester or the agent's Slack user, `since`
+        (aware) the creation time, `states` any of those states."""
         query = select(dial_requests).order_by(
             dial_requests.c.created_at.desc(), dial_requests.c.id
         )
@@ -312,6 +320,10 @@ class Store:
             query = query.where(
                 or_(dial_requests.c.requester_id == user, dial_requests.c.agent_user_id == user)
             )
+        if since is not None:
+            query = query.where(dial_requests.c.created_at >= since)
+        if states:
+            query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
         with self.engine.connect() as connection:
             return [_request(row) for row in connection.execute(query.limit(limit))]
 
