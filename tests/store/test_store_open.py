@@ -7,12 +7,13 @@ import secrets
 
 import pytest
 from sqlalchemy import text
-from store_databases import admin_connection, new_database
+from sqlalchemy.engine import make_url
+from store_databases import admin_connection, database_url, new_database
 
 from bot.cli import main
 from bot.store import DatabaseUnavailable, SchemaOutdated, Store, StoreError, migrate
 from bot.store import engine as store_engine
-from bot.store.engine import create_store_engine
+from bot.store.engine import create_store_engine, describe_url
 from bot.store.schema import metadata
 
 
@@ -121,12 +122,13 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
 def test_a_user_who_may_not_create_tables_is_told_so(tmp_path):
     role = f"dialbot_no_create_{secrets.token_hex(4)}"
+    password = secrets.token_hex(8)  # for a test server that asks for one
     with new_database("postgresql", tmp_path) as url:
         with admin_connection() as admin:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+            admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
         try:
             with pytest.raises(StoreError) as raised:
-                Store.open(url.replace("postgres@", f"{role}@"))
+                Store.open(database_url(make_url(url).database, username=role, password=password))
         finally:
             with admin_connection() as admin:
                 admin.execute(f'DROP ROLE "{role}"')
@@ -151,7 +153,7 @@ def test_a_start_logs_one_line_when_the_schema_changes_and_none_otherwise(
         (
             "bot.store",
             "INFO",
-            f"upgraded the database schema at {empty_database_url} from revision none "
-            f"to {migrate.head_revision()}",
+            f"upgraded the database schema at {describe_url(empty_database_url)} "
+            f"from revision none to {migrate.head_revision()}",
         )
     ]
