@@ -520,6 +520,10 @@ def cli_export_comments(where: str, count: int, at: datetime, unlinked: list[str
     return lines
 
 
+def cli_cannot_write(path: str, error: OSError) -> str:
+    return f"Can't write {path} ({error.strerror or error}); nothing was written."
+
+
 def cli_exported(count: int, path: str) -> str:
     return f"Wrote {count} link{'' if count == 1 else 's'} to {path}."
 

@@ -180,7 +180,7 @@ def export_command(store: Store, args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise StoreError(f"Can't write {args.output}: {error.strerror or error}.") from None
+        raise StoreError(messages.cli_cannot_write(str(args.output), error)) from None
     print(messages.cli_exported(len(links), str(args.output)))
     return 0
 

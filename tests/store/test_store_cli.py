@@ -443,3 +443,11 @@ def test_history_refuses_bad_options_with_the_option_named(cli_env, argv, compla
 
     assert code == 2 and out == ""
     assert complaint in err
+
+
+def test_links_export_to_a_place_it_cannot_write_says_so(cli_env, tmp_path, capsys):
+    code, _, err = run(["links", "export", "--output", str(tmp_path / "no" / "x.csv")], capsys)
+
+    assert code == 1
+    assert "Can't write" in err and "No such file or directory" in err
+    assert "Traceback" not in err
