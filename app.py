@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
@@ -18,6 +17,7 @@ from slack_sdk.errors import SlackClientError
 from bot.config import ConfigError, Settings, load_settings
 from bot.server import HttpServer
 from bot.slack.app import build_app, shutdown
+from bot.stop_signal import wait_for_signal
 from bot.store import StoreError
 
 HTTP_THREADS = 16
@@ -35,16 +35,9 @@ def configure_logging() -> None:
 
 
 def wait_for_stop_signal() -> None:
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: object) -> None:
-        log.info("received %s; stopping", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    while not stop.wait(timeout=1.0):
-        pass
+    """Until SIGTERM or SIGINT; later ones are ignored so that dials in flight finish."""
+    received = wait_for_signal((signal.SIGTERM, signal.SIGINT))
+    log.info("received %s; stopping", received.name)
 
 
 def run(settings: Settings) -> int:

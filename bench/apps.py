@@ -182,6 +182,20 @@ def start_app(
         time.sleep(0.05)
 
 
+def default_postgres_server() -> str:
+    """USER[:PASSWORD]@HOST:PORT of the PostgreSQL server to use when none is named: the
+    one DIALBOT_TEST_POSTGRES_URL (a postgresql:// URL, as the tests take) names, or
+    postgres@127.0.0.1:5432."""
+    from sqlalchemy.engine import make_url
+
+    given = os.environ.get("DIALBOT_TEST_POSTGRES_URL")
+    if not given:
+        return "postgres@127.0.0.1:5432"
+    url = make_url(given).set(drivername="postgresql")
+    rendered = url.render_as_string(hide_password=False).removeprefix("postgresql://")
+    return rendered.split("/", 1)[0]  # USER[:PASSWORD]@HOST:PORT, without the database
+
+
 @contextlib.contextmanager
 def postgres_database(server: str) -> Iterator[str]:
     """A fresh, uniquely named PostgreSQL database on `server`, dropped afterwards."""

@@ -32,6 +32,7 @@ from bench.apps import (
     OUR_APP,
     SIGNING_SECRET,
     AppProcess,
+    default_postgres_server,
     free_port,
     postgres_database,
     start_app,
@@ -308,7 +309,13 @@ def section(results: list[dict[str, Any]], plan: Plan, command: str, wall: float
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench.replicas", description=__doc__)
-    parser.add_argument("--postgres", metavar="USER@HOST:PORT", default="postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--postgres",
+        metavar="USER@HOST:PORT",
+        default=default_postgres_server(),
+        help="the PostgreSQL server (default: DIALBOT_TEST_POSTGRES_URL's, or "
+        "postgres@127.0.0.1:5432)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds; for tests)")
     parser.add_argument("--app", type=Path, default=OUR_APP, help="the app.py to run")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib import metadata
 
 # Modules that expose `register(subparsers)`; each adds subcommands whose
 # handler is stored as `func` and returns an exit code.
@@ -19,10 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialbot", description="Place NICE CXone calls from Slack: admin tools."
     )
+    parser.add_argument("--version", action="version", version=f"dialbot {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser
+
+
+def installed_version() -> str:
+    try:
+        return metadata.version("dialbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(version unknown: not installed; run `pip install -e .`)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,17 @@ CXone's own sentences (the error table, the "outcome unknown" advice) live in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+
+from bot.parsing import quote_for_slack
+from bot.store.records import (
+    AgentLink,
+    AgentUnlink,
+    ImportedRow,
+    ImportReport,
+    LinkSource,
+    RowOutcome,
+)
 
 # --- small formatting helpers -------------------------------------------------
 
@@ -152,9 +163,29 @@ def was_not_linked(user_id: str) -> str:
     return f"{mention(user_id)} wasn't linked to a CXone agent, so there was nothing to unlink."
 
 
-def whois_linked(user_id: str, agent_id: str, linked_by: str, linked_on: str) -> str:
-    by = mention(linked_by) if linked_by.startswith(("U", "W")) else linked_by
-    return f"{mention(user_id)} dials as CXone agent `{agent_id}` (linked by {by} on {linked_on})."
+def whois_linked(user_id: str, link: AgentLink) -> str:
+    return (
+        f"{mention(user_id)} dials as CXone agent `{link.cxone_agent_id}` "
+        f"({_where_the_link_came_from(link)})."
+    )
+
+
+def _where_the_link_came_from(link: AgentLink) -> str:
+    on = _day(link.linked_at)
+    by = quote_for_slack(link.linked_by, limit=64)
+    if link.source is LinkSource.SLACK:
+        admin = mention(link.linked_by) if link.linked_by.startswith(("U", "W")) else by
+        return f"linked in Slack by {admin} on {on}"
+    if link.source is LinkSource.CLI:
+        return f"linked with `dialbot links link` by {by} on {on}"
+    if link.source is LinkSource.IMPORT:
+        return f"loaded with `dialbot links import` by {by} on {on}"
+    if link.source is LinkSource.EMAIL:
+        return f"linked on {on} because their Slack email is that agent's email in CXone"
+    return (
+        f"from the agent map file (DIAL_AGENT_MAP), loaded on {on}; "
+        "an admin's `/dial link` or `/dial unlink` takes precedence over the file"
+    )
 
 
 def whois_unlinked(user_id: str) -> str:
@@ -357,6 +388,197 @@ STATE_WORDS = {
     "expired": "expired",
 }
 
+# --- agent maps (DIAL_AGENT_MAP at start, `dialbot links import`): plain text -------
+
+_ORIGIN = {
+    LinkSource.SLACK: "in Slack",
+    LinkSource.CLI: "with `dialbot links`",
+    LinkSource.IMPORT: "with `dialbot links import`",
+    LinkSource.FILE: "from DIAL_AGENT_MAP",
+    LinkSource.EMAIL: "by their email",
+}
+
+
+def link_decision(decision: AgentLink | AgentUnlink) -> str:
+    """A link or unlink as a phrase: 'unlinked in Slack by U0DANA on 2024-05-01'."""
+    if isinstance(decision, AgentUnlink):
+        by = f" by {decision.unlinked_by}" if decision.unlinked_by else ""
+        return f"unlinked {_ORIGIN[decision.source]}{by} on {_day(decision.unlinked_at)}"
+    return (
+        f"linked to {decision.cxone_agent_id} {_ORIGIN[decision.source]} "
+        f"by {decision.linked_by} on {_day(decision.linked_at)}"
+    )
+
+
+def imported_row(row: ImportedRow) -> str:
+    """What one good row of an agent map did."""
+    head = f"line {row.line}: {row.slack_user_id}"
+    if row.outcome is RowOutcome.NEW:
+        return f"{head} new, linked to {row.cxone_agent_id}"
+    if row.outcome is RowOutcome.CHANGED:
+        return f"{head} changed from {row.previous_agent_id} to {row.cxone_agent_id}"
+    if row.outcome is RowOutcome.UNCHANGED:
+        return f"{head} unchanged, linked to {row.cxone_agent_id}"
+    return (
+        f"{head} skipped because an admin changed it ({link_decision(row.decision)}); "
+        f"the row says {row.cxone_agent_id}: change or remove the row to match"
+    )
+
+
+def import_summary(report: ImportReport) -> str:
+    kept = report.count(RowOutcome.KEPT)
+    bad = len(report.problems)
+    return (
+        f"{report.count(RowOutcome.NEW)} new, {report.count(RowOutcome.CHANGED)} changed, "
+        f"{report.count(RowOutcome.UNCHANGED)} unchanged, {kept} skipped because an admin "
+        f"changed {'it' if kept == 1 else 'them'}, {bad} bad row{'' if bad == 1 else 's'}"
+    )
+
+
+LINK_SOURCE_LABELS = {
+    LinkSource.SLACK: "Slack",
+    LinkSource.CLI: "dialbot links",
+    LinkSource.IMPORT: "links import",
+    LinkSource.FILE: "DIAL_AGENT_MAP",
+    LinkSource.EMAIL: "email match",
+}
+CLI_UNLINKS_HEADING = (
+    "Unlinked by a person (a DIAL_AGENT_MAP or `links import` row for them is skipped):"
+)
+CLI_KEPT_ROWS_HINT = (
+    "A skipped row stays skipped at every import and start. To link that person as the "
+    "row says anyway: `dialbot links link SLACK_USER_ID CXONE_AGENT_ID` (or `/dial link`)."
+)
+CLI_UNKNOWN_OPERATOR = "an unnamed user"
+
+
+def cli_bad_rows(count: int) -> str:
+    return (
+        f"Skipped {count} bad row{'' if count == 1 else 's'}; fix them and import the file again:"
+    )
+
+
+# --- the admin command line (`dialbot …`): plain text --------------------------------
+
+
+def cli_using_database(where: str) -> str:
+    return f"Using the database at {where} (DATABASE_URL)."
+
+
+CLI_UNPARSABLE_DATABASE_URL = "the DATABASE_URL given, which is not a database URL"
+
+
+def cli_no_database(where: str, path: str) -> str:
+    return (
+        f"There is no database at {where}: the file {path} does not exist, and only "
+        "`dialbot db upgrade` creates one. Run `dialbot db upgrade` to create it, or set "
+        "DATABASE_URL (in the environment or .env) to the bot's database. Nothing was done."
+    )
+
+
+def cli_schema_created(where: str, revision: str) -> str:
+    return f"Created dialbot's tables in the database at {where} (schema revision {revision})."
+
+
+def cli_schema_upgraded(where: str, before: str, after: str) -> str:
+    return f"Upgraded the database at {where} from schema revision {before} to {after}."
+
+
+def cli_schema_current(where: str) -> str:
+    return f"The database at {where} is already up to date."
+
+
+CLI_NO_LINKS = (
+    "No agent links yet. Add them with `/dial link @user <agentId>` in Slack, "
+    "`dialbot links link USER AGENT` or `dialbot links import FILE`."
+)
+
+
+def cli_linked(user_id: str, agent_id: str, before: AgentLink | None) -> str:
+    if before is not None and before.cxone_agent_id == agent_id:
+        was = f"it already was, {link_decision(before)}"
+    elif before is not None:
+        was = f"it was {before.cxone_agent_id}"
+    else:
+        was = "new"
+    return (
+        f"Linked {user_id} to CXone agent {agent_id} ({was}). A DIAL_AGENT_MAP or "
+        "`links import` row no longer changes this link; only a person does."
+    )
+
+
+def cli_unlinked(user_id: str, agent_id: str) -> str:
+    return (
+        f"Unlinked {user_id} (was CXone agent {agent_id}). A DIAL_AGENT_MAP or "
+        "`links import` row for them is skipped from now on; `dialbot links link` or "
+        "`/dial link` links them again."
+    )
+
+
+def cli_was_not_linked(user_id: str) -> str:
+    return f"{user_id} wasn't linked to a CXone agent, so nothing changed. Check the id."
+
+
+def cli_export_comments(where: str, count: int, at: datetime, unlinked: list[str]) -> list[str]:
+    lines = [
+        f"dialbot links export from {where} on {at:%Y-%m-%d %H:%M} UTC: "
+        f"{count} link{'' if count == 1 else 's'}",
+        "`dialbot links import FILE` takes this file back",
+    ]
+    if unlinked:
+        lines.append(
+            "unlinked by a person, so a row for them would be skipped: " + ", ".join(unlinked)
+        )
+    return lines
+
+
+def cli_cannot_write(path: str, error: OSError) -> str:
+    return f"Can't write {path} ({error.strerror or error}); nothing was written."
+
+
+def cli_exported(count: int, path: str) -> str:
+    return f"Wrote {count} link{'' if count == 1 else 's'} to {path}."
+
+
+def cli_no_requests(filters: list[str]) -> str:
+    return f"No dial requests{' ' + ', '.join(filters) if filters else ''} yet."
+
+
+def cli_not_positive(text: str) -> str:
+    return f"{text!r} is not a whole number above 0"
+
+
+def cli_not_a_moment(text: str) -> str:
+    return (
+        f"{text!r} is not a date (2024-05-01), a UTC time (2024-05-01T09:30) or a "
+        "time ago (30m, 12h, 7d, 2w)"
+    )
+
+
+def cli_not_a_state(text: str, states: Iterable[str]) -> str:
+    return f"{text!r} is not a dial state; use one of {', '.join(states)}"
+
+
+def cli_not_a_slack_user_id(text: str) -> str:
+    return f"{text!r} is not a Slack user id (like U0123ABCD)"
+
+
+def cli_not_an_agent_id(text: str) -> str:
+    return f"{text!r} is not a CXone agent id (up to 64 letters, digits, '.', '_' or '-')"
+
+
+def cli_not_a_port(text: str) -> str:
+    return f"{text!r} is not a port: use a number from 1 to 65535, or 0 for any free port"
+
+
+def cli_not_at_least(text: str, least: float) -> str:
+    return f"{text!r} is not a number of at least {least:g}"
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
 # --- log templates (%-style, for logging's lazy formatting; never tokens or full numbers)
 
 LOG_PREPARED = "prepared dial to %s as agent %s for %s (expires %s)"
@@ -369,7 +591,7 @@ LOG_PLACER_CRASHED = "the call placer raised instead of returning an outcome; re
 LOG_SLACK_FAILED = "Slack %s failed: %s"
 LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
 LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
-LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: loaded %d links"
+LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: %s"  # the path, then import_summary() or imported_row()
 LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"
 LOG_UNHANDLED = "unhandled error (reference %s)"
 LOG_LINK = "%s linked %s to agent %s"

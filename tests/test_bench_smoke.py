@@ -9,13 +9,16 @@ single-flight, because one token for a burst of first calls is a correctness pro
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +100,19 @@ def _postgres_reachable() -> bool:
     try:
         import psycopg
 
-        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
+        # The server bench.replicas picks (bench/apps.py default_postgres_server).
+        server = make_url(os.environ.get("DIALBOT_TEST_POSTGRES_URL") or DEFAULT_POSTGRES)
+        url = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        psycopg.connect(url, connect_timeout=2).close()
     except Exception:
         return False
     return True
 
 
-@pytest.mark.skipif(not _postgres_reachable(), reason="needs PostgreSQL at 127.0.0.1:5432")
+@pytest.mark.skipif(
+    not _postgres_reachable(),
+    reason="needs PostgreSQL at 127.0.0.1:5432, or where DIALBOT_TEST_POSTGRES_URL says",
+)
 def test_replica_experiment_spreads_connections_across_both_processes(tmp_path):
     figures = tmp_path / "replicas.json"
     finished = subprocess.run(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
+from collections.abc import Callable
 
+from bot import messages
 from bot.sandbox.cxone import CXoneSandbox
+from bot.stop_signal import STOP_SIGNALS, wait_for_signal
 
 DEFAULT_PORT = 8700
 DEFAULT_SECRET = "demo-secret"
+DEFAULT_CONTACT = "demo-contact-1"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (0 = any free port)"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help="port to listen on (0 = any free port)",
     )
     parser.add_argument("--client-id", default="demo-client", help="OAuth client id to accept")
     parser.add_argument(
@@ -47,12 +53,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a contact id that exists (repeat for more; default: any contact id is accepted)",
     )
     parser.add_argument(
-        "--token-ttl", type=int, default=3600, help="seconds an access token stays valid"
+        "--token-ttl",
+        type=at_least(1, int),
+        default=3600,
+        help="seconds an access token stays valid",
     )
     parser.add_argument(
-        "--latency", type=float, default=0.0, help="seconds to wait before answering each dial"
+        "--latency",
+        type=at_least(0, float),
+        default=0.0,
+        help="seconds to wait before answering each dial",
     )
     parser.set_defaults(func=run_sandbox)
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(messages.cli_not_a_port(text))
+    return port
+
+
+def at_least(least: float, kind: type) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = least - 1
+        if not value >= least:  # also NaN
+            raise argparse.ArgumentTypeError(messages.cli_not_at_least(text, least))
+        return value
+
+    return parse
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -75,16 +110,15 @@ def run_sandbox(args: argparse.Namespace) -> int:
         )
         return 1
 
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
         _print_settings(sandbox, args)
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
+        wait_for_signal(STOP_SIGNALS)
+    except KeyboardInterrupt:  # Ctrl-C before the wait began
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         sandbox.stop()
     print(
         f"CXone sandbox stopped after {sandbox.token_requests} token request(s) "
@@ -97,18 +131,24 @@ def _print_settings(sandbox: CXoneSandbox, args: argparse.Namespace) -> None:
     # The secret is one the person chose for this local stand-in; the default
     # is printed so the demo works by copy and paste, a chosen one is not echoed.
     secret = DEFAULT_SECRET if args.client_secret == DEFAULT_SECRET else "<your --client-secret>"
-    agents = ", ".join(sorted(sandbox.agents))
+    agents = sorted(sandbox.agents)
     contacts = "any" if sandbox.contacts is None else ", ".join(sorted(sandbox.contacts))
+    # Any contact id is accepted unless --contact named some: then the first of those.
+    contact = DEFAULT_CONTACT if sandbox.contacts is None else sorted(sandbox.contacts)[0]
     lines = [
         f"CXone sandbox listening on {sandbox.url}",
-        f"Agents on campaign {sandbox.campaign_id}: {agents}. Contacts: {contacts}.",
+        f"Agents on campaign {sandbox.campaign_id}: {', '.join(agents)}. Contacts: {contacts}.",
         "",
-        "Put these in .env to point the bot at it:",
+        "Put these in .env to point the bot at it (with your SLACK_ settings):",
         f"CXONE_BASE_URL={sandbox.url}",
         f"CXONE_OAUTH_CLIENT_ID={sandbox.client_id}",
         f"CXONE_OAUTH_CLIENT_SECRET={secret}",
         "CXONE_OAUTH_GRANT_TYPE=client_credentials",
         f"CXONE_OUTBOUND_CAMPAIGN_ID={sandbox.campaign_id}",
+        f"CXONE_DEFAULT_CONTACT_ID={contact}",
+        "",
+        f"Then link yourself to an agent: `/dial link @you {agents[0]}` (as one of "
+        f"DIAL_ADMINS) or `dialbot links link YOUR_SLACK_USER_ID {agents[0]}`.",
         "",
         "Press Ctrl-C to stop.",
     ]

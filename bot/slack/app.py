@@ -31,6 +31,7 @@ from bot.slack.listeners import register
 from bot.slack.reporter import OutcomeReporter, Presentation
 from bot.slack.users import UserDirectory
 from bot.store import Store
+from bot.store.link_report import start_log_lines
 
 log = logging.getLogger("bot.slack")
 
@@ -83,12 +84,12 @@ def build_placer(settings: Settings) -> CallPlacer:
 
 
 def open_store(settings: Settings) -> Store:
+    """The store, with DIAL_AGENT_MAP loaded where no person decided otherwise."""
     store = Store.open(settings.database_url)
     if settings.dial_agent_map is not None:
         report = store.import_links(settings.dial_agent_map)
-        log.info(messages.LOG_AGENT_MAP, settings.dial_agent_map, report.loaded)
-        for problem in report.problems:
-            log.warning(messages.LOG_AGENT_MAP_PROBLEM, settings.dial_agent_map, problem)
+        for level, line in start_log_lines(settings.dial_agent_map, report):
+            log.log(level, line)
     return store
 
 

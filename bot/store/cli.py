@@ -1,21 +1,31 @@
-"""`dialbot db upgrade`, `dialbot links import|list`, `dialbot history`."""
+"""`dialbot db upgrade`, `dialbot links import|list|link|unlink|export`, `dialbot history`.
+
+Every command first says which database it uses (on stderr, so that CSV and JSON on
+stdout stay clean). Only `db upgrade` creates a database or changes its schema; the
+others open an existing one at the current schema, or say what to run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.store.engine import describe_url
+from bot import messages
+from bot.store import cli_history
+from bot.store.agent_map import format_agent_map, is_cxone_agent_id, is_slack_user_id
+from bot.store.cli_table import minute, render_table
+from bot.store.engine import describe_url, missing_sqlite_file
 from bot.store.errors import StoreError
-from bot.store.records import AgentLink, DialRequest
+from bot.store.records import AgentLink, AgentUnlink, LinkSource, RowOutcome
 from bot.store.store import Store
 
-DETAIL_MAX_CHARS = 60
+Command = Callable[[Store, argparse.Namespace], int]
 
 
 class DatabaseSettings(BaseSettings):
@@ -30,34 +40,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="manage the database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
-        "upgrade", help="create or upgrade the tables (DATABASE_URL)"
-    ).set_defaults(func=_handler(upgrade_command))
+        "upgrade", help="create the database or upgrade its tables (DATABASE_URL)"
+    ).set_defaults(func=_handler(upgrade_command, creates=True))
+    _register_links(subparsers)
+    history = subparsers.add_parser("history", help="recent dial requests, newest first")
+    cli_history.register(history)
+    history.set_defaults(func=_handler(cli_history.history_command))
 
+
+def _register_links(subparsers: argparse._SubParsersAction) -> None:
     links = subparsers.add_parser("links", help="Slack user ↔ CXone agent links")
-    links_commands = links.add_subparsers(dest="links_command", metavar="ACTION", required=True)
-    import_parser = links_commands.add_parser(
-        "import", help="load a CSV of slack_user_id,cxone_agent_id (header optional)"
+    commands = links.add_subparsers(dest="links_command", metavar="ACTION", required=True)
+    importing = commands.add_parser(
+        "import",
+        help="load a CSV of slack_user_id,cxone_agent_id (header and # comment lines "
+        "optional); rows for people an admin linked or unlinked by hand are skipped",
     )
-    import_parser.add_argument("file", type=Path, help="the CSV file")
-    import_parser.set_defaults(func=_handler(import_command))
-    links_commands.add_parser("list", help="show every link").set_defaults(
+    importing.add_argument("file", type=Path, help="the CSV file")
+    importing.set_defaults(func=_handler(import_command))
+    commands.add_parser("list", help="show every link, and who was unlinked").set_defaults(
         func=_handler(list_command)
     )
+    linking = commands.add_parser("link", help="link a Slack user to a CXone agent, by hand")
+    linking.add_argument("user", type=slack_user_id, help="the Slack user id (U0123ABCD)")
+    linking.add_argument("agent", type=cxone_agent_id, help="the CXone agent id")
+    linking.set_defaults(func=_handler(link_command))
+    unlinking = commands.add_parser(
+        "unlink", help="unlink a Slack user; no file row links them again"
+    )
+    unlinking.add_argument("user", type=slack_user_id, help="the Slack user id (U0123ABCD)")
+    unlinking.set_defaults(func=_handler(unlink_command))
+    exporting = commands.add_parser(
+        "export", help="write every link as a CSV that `links import` takes back"
+    )
+    exporting.add_argument(
+        "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
+    exporting.set_defaults(func=_handler(export_command))
 
-    history = subparsers.add_parser("history", help="recent dial requests, newest first")
-    history.add_argument("--user", help="only requests by, or for, this Slack user id")
-    history.add_argument("--limit", type=int, default=20, help="how many (default 20)")
-    history.add_argument("--full", action="store_true", help="show whole phone numbers")
-    history.set_defaults(func=_handler(history_command))
 
-
-def _handler(command: Callable[[Store, argparse.Namespace], int]) -> Callable[..., int]:
-    """Run `command` on the store at DATABASE_URL (its schema upgraded first, as at the
-    bot's start); a StoreError becomes its message on stderr and exit code 1."""
+def _handler(command: Command, *, creates: bool = False) -> Callable[..., int]:
+    """Run `command` on the store at DATABASE_URL. Unless `creates`, a SQLite file that
+    does not exist is reported instead of created, and the schema must be current. A
+    StoreError becomes its message on stderr and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
+        url = DatabaseSettings().database_url
+        where = _where(url)
+        print(messages.cli_using_database(where), file=sys.stderr)
+        missing = None if creates else missing_sqlite_file(url)
+        if missing is not None:
+            print(messages.cli_no_database(where, str(missing)), file=sys.stderr)
+            return 1
         try:
-            store = Store.open(DatabaseSettings().database_url)
+            store = Store.open(url, upgrade=creates)
             try:
                 return command(store, args)
             finally:
@@ -69,27 +105,33 @@ def _handler(command: Callable[[Store, argparse.Namespace], int]) -> Callable[..
     return run
 
 
+def _where(url: str) -> str:
+    try:
+        return describe_url(url)
+    except Exception:  # not a URL at all: Store.open says so
+        return messages.CLI_UNPARSABLE_DATABASE_URL
+
+
 def upgrade_command(store: Store, _args: argparse.Namespace) -> int:
     where = describe_url(store.engine.url)
-    if store.schema_upgrade:
-        before, after = store.schema_upgrade
-        print(
-            f"Upgraded the database at {where} from schema revision {before or 'none'} to {after}."
-        )
+    if store.schema_upgrade is None:
+        print(messages.cli_schema_current(where))
+    elif store.schema_upgrade[0] is None:
+        print(messages.cli_schema_created(where, store.schema_upgrade[1]))
     else:
-        print(f"The database at {where} is already up to date.")
+        print(messages.cli_schema_upgraded(where, *store.schema_upgrade))
     return 0
 
 
 def import_command(store: Store, args: argparse.Namespace) -> int:
-    report = store.import_links(args.file, linked_by="dialbot links import")
-    print(f"Loaded {report.loaded} link{'' if report.loaded == 1 else 's'} from {args.file}.")
+    report = store.import_links(args.file, source=LinkSource.IMPORT, linked_by=operator())
+    for row in report.rows:
+        print(f"  {messages.imported_row(row)}")
+    print(f"{args.file}: {messages.import_summary(report)}.")
+    if report.count(RowOutcome.KEPT):
+        print(messages.CLI_KEPT_ROWS_HINT)
     if report.problems:
-        print(
-            f"Skipped {len(report.problems)} row{'' if len(report.problems) == 1 else 's'}; "
-            "fix them and import the file again:",
-            file=sys.stderr,
-        )
+        print(messages.cli_bad_rows(len(report.problems)), file=sys.stderr)
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -97,72 +139,93 @@ def import_command(store: Store, args: argparse.Namespace) -> int:
 
 
 def list_command(store: Store, _args: argparse.Namespace) -> int:
-    links = store.list_links()
+    links, unlinks = store.list_links(), store.list_unlinks()
     if not links:
-        print(
-            "No agent links yet. Add them with `/dial link @user <agentId>` in Slack "
-            "or `dialbot links import FILE`."
-        )
-        return 0
-    header = ("slack user", "cxone agent", "linked by", "linked at (UTC)")
-    print(render_table(header, _link_rows(links)))
-    return 0
-
-
-def history_command(store: Store, args: argparse.Namespace) -> int:
-    requests = store.history(user=args.user, limit=args.limit)
-    if not requests:
-        who = f" for {args.user}" if args.user else ""
-        print(f"No dial requests{who} yet.")
-        return 0
-    if args.full:
-        show_number: Callable[[str], str] = str
+        print(messages.CLI_NO_LINKS)
     else:
-        from bot.phone import mask_number  # the one masking function
-
-        show_number = mask_number
-    header = ("created (UTC)", "requester", "agent", "number", "state", "call id / error")
-    print(render_table(header, _request_rows(requests, show_number)))
+        header = ("slack user", "cxone agent", "from", "by", "at (UTC)")
+        print(render_table(header, _link_rows(links)))
+    if unlinks:
+        print(f"\n{messages.CLI_UNLINKS_HEADING}")
+        header = ("slack user", "was agent", "from", "by", "at (UTC)")
+        print(render_table(header, _unlink_rows(unlinks)))
     return 0
+
+
+def link_command(store: Store, args: argparse.Namespace) -> int:
+    before = store.get_link(args.user)
+    store.link(args.user, args.agent, operator(), source=LinkSource.CLI)
+    print(messages.cli_linked(args.user, args.agent, before))
+    return 0
+
+
+def unlink_command(store: Store, args: argparse.Namespace) -> int:
+    before = store.get_link(args.user)
+    if before is None or not store.unlink(args.user, operator(), source=LinkSource.CLI):
+        print(messages.cli_was_not_linked(args.user), file=sys.stderr)
+        return 1
+    print(messages.cli_unlinked(args.user, before.cxone_agent_id))
+    return 0
+
+
+def export_command(store: Store, args: argparse.Namespace) -> int:
+    links = store.list_links()
+    unlinked = [unlink.slack_user_id for unlink in store.list_unlinks()]
+    where = describe_url(store.engine.url)
+    comments = messages.cli_export_comments(where, len(links), datetime.now(UTC), unlinked)
+    text = format_agent_map(((x.slack_user_id, x.cxone_agent_id) for x in links), comments)
+    if args.output is None:
+        print(text, end="")
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise StoreError(messages.cli_cannot_write(str(args.output), error)) from None
+    print(messages.cli_exported(len(links), str(args.output)))
+    return 0
+
+
+def operator() -> str:
+    """Who runs the command, recorded as who linked or unlinked."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return messages.CLI_UNKNOWN_OPERATOR
+
+
+def slack_user_id(text: str) -> str:
+    if not is_slack_user_id(text.strip()):
+        raise argparse.ArgumentTypeError(messages.cli_not_a_slack_user_id(text))
+    return text.strip()
+
+
+def cxone_agent_id(text: str) -> str:
+    if not is_cxone_agent_id(text.strip()):
+        raise argparse.ArgumentTypeError(messages.cli_not_an_agent_id(text))
+    return text.strip()
 
 
 def _link_rows(links: Sequence[AgentLink]) -> list[tuple[str, ...]]:
     return [
-        (link.slack_user_id, link.cxone_agent_id, link.linked_by, _minute(link.linked_at))
+        (
+            link.slack_user_id,
+            link.cxone_agent_id,
+            messages.LINK_SOURCE_LABELS[link.source],
+            link.linked_by,
+            minute(link.linked_at),
+        )
         for link in links
     ]
 
 
-def _request_rows(
-    requests: Sequence[DialRequest], show_number: Callable[[str], str]
-) -> list[tuple[str, ...]]:
-    rows = []
-    for request in requests:
-        detail = request.call_id or request.error or ""
-        if len(detail) > DETAIL_MAX_CHARS:
-            detail = detail[: DETAIL_MAX_CHARS - 1] + "…"
-        rows.append(
-            (
-                _minute(request.created_at),
-                request.requester_id,
-                f"{request.agent_user_id} ({request.agent_id})",
-                show_number(request.phone_number),
-                str(request.state),
-                detail,
-            )
+def _unlink_rows(unlinks: Sequence[AgentUnlink]) -> list[tuple[str, ...]]:
+    return [
+        (
+            unlink.slack_user_id,
+            unlink.cxone_agent_id or "",
+            messages.LINK_SOURCE_LABELS[unlink.source],
+            unlink.unlinked_by or "",
+            minute(unlink.unlinked_at),
         )
-    return rows
-
-
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-        return "  ".join(padded).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+        for unlink in unlinks
+    ]

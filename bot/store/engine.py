@@ -103,6 +103,19 @@ def _enable_wal(cursor) -> None:
             time.sleep(0.05)
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite DATABASE_URL names, when it does not exist (opening it would
+    create it); None for any other URL, including in-memory SQLite."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path.resolve()
+
+
 def describe_url(url) -> str:
     """The URL with any password hidden, fit for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,11 @@ from bot.store.errors import SchemaOutdated, StoreError
 from bot.store.schema import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic says at INFO, on every start, which plugins it set up and that it will
+# "assume transactional DDL": nothing an operator can use. upgrade() logs the one line
+# that matters, when the schema changed.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+log = logging.getLogger("bot.store")
 # Any fixed number; replicas starting together take turns upgrading the schema.
 POSTGRES_UPGRADE_LOCK = 0x6469616C626F74  # "dialbot"
 
@@ -51,7 +57,15 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         if before is not None and before not in _known_revisions():
             raise _unknown_revision(engine, before)
         command.upgrade(alembic_config(connection), revision)
-        return before, current_revision(connection)
+        after = current_revision(connection)
+    if before != after:
+        log.info(
+            "upgraded the database schema at %s from revision %s to %s",
+            describe_url(engine.url),
+            before or "none",
+            after,
+        )
+    return before, after
 
 
 def check_current(engine: Engine) -> None:

@@ -34,12 +34,49 @@ LEGAL_TRANSITIONS: dict[DialState, frozenset[DialState]] = {
 }
 
 
+class LinkSource(StrEnum):
+    """Where a link, or an unlink, came from."""
+
+    FILE = "file"  # DIAL_AGENT_MAP, loaded at every start
+    IMPORT = "import"  # `dialbot links import FILE`
+    SLACK = "slack"  # an admin's `/dial link` or `/dial unlink`
+    CLI = "cli"  # `dialbot links link` or `dialbot links unlink`
+    EMAIL = "email"  # linked by email on first use (DIAL_LINK_BY_EMAIL)
+
+
+# A person's own decision, one user at a time: it stands until a person changes it.
+BY_HAND: frozenset[LinkSource] = frozenset({LinkSource.SLACK, LinkSource.CLI})
+
+# The file seeds, people decide. What a load of many rows at once may overwrite: the
+# file at start only what a file or an email match made; `dialbot links import` also
+# what an earlier import made. Never a link or unlink made by hand, and the file never
+# what someone imported by hand either. An email match only fills a gap (issue 12).
+REPLACEABLE_BY: dict[LinkSource, frozenset[LinkSource]] = {
+    LinkSource.FILE: frozenset({LinkSource.FILE, LinkSource.EMAIL}),
+    LinkSource.IMPORT: frozenset({LinkSource.FILE, LinkSource.IMPORT, LinkSource.EMAIL}),
+    LinkSource.EMAIL: frozenset(),
+}
+
+
 @dataclass(frozen=True)
 class AgentLink:
     slack_user_id: str
     cxone_agent_id: str
-    linked_by: str
+    linked_by: str  # an admin's Slack user id, an OS user name, or the tool's name
     linked_at: datetime
+    source: LinkSource
+
+
+@dataclass(frozen=True)
+class AgentUnlink:
+    """A person removed this user's link: a file or import row for them is skipped
+    until a person links them again."""
+
+    slack_user_id: str
+    cxone_agent_id: str | None  # the agent they were linked to
+    unlinked_by: str | None  # None where the caller did not say (the Slack service today)
+    unlinked_at: datetime
+    source: LinkSource
 
 
 @dataclass(frozen=True)
@@ -63,7 +100,32 @@ class DialRequest:
     error: str | None
 
 
+class RowOutcome(StrEnum):
+    NEW = "new"  # the user had no link; now linked as the row says
+    CHANGED = "changed"  # linked to another agent before (previous_agent_id)
+    UNCHANGED = "unchanged"  # already linked as the row says
+    KEPT = "kept"  # skipped: a decision this load may not overwrite stands (decision)
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    line: int
+    slack_user_id: str
+    cxone_agent_id: str  # as the file says
+    outcome: RowOutcome
+    previous_agent_id: str | None = None
+    decision: AgentLink | AgentUnlink | None = None
+
+
 @dataclass(frozen=True)
 class ImportReport:
-    loaded: int
+    rows: list[ImportedRow] = field(default_factory=list)  # the good rows, in file order
     problems: list[str] = field(default_factory=list)  # "line 3: ..." per bad row
+
+    def count(self, outcome: RowOutcome) -> int:
+        return sum(1 for row in self.rows if row.outcome is outcome)
+
+    @property
+    def loaded(self) -> int:
+        """Good rows whose link is now as the file says."""
+        return len(self.rows) - self.count(RowOutcome.KEPT)

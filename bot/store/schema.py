@@ -43,6 +43,18 @@ agent_links = Table(
     Column("cxone_agent_id", String(64), nullable=False),
     Column("linked_by", String(64), nullable=False),
     Column("linked_at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),  # records.LinkSource
+)
+
+# One row per user a person unlinked, so that the file does not link them again.
+agent_unlinks = Table(
+    "agent_unlinks",
+    metadata,
+    Column("slack_user_id", String(64), primary_key=True),
+    Column("cxone_agent_id", String(64), nullable=True),
+    Column("unlinked_by", String(64), nullable=True),
+    Column("unlinked_at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),
 )
 
 dial_requests = Table(

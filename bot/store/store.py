@@ -10,17 +10,16 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Row, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.store import engine as store_engine
-from bot.store import migrate
+from bot.store import links, migrate
 from bot.store.agent_map import read_agent_map
 from bot.store.engine import WRITE, check_connection, create_store_engine, unavailable
 from bot.store.errors import DatabaseUnavailable
@@ -28,14 +27,18 @@ from bot.store.records import (
     LEGAL_TRANSITIONS,
     TERMINAL_STATES,
     AgentLink,
+    AgentUnlink,
     DialRequest,
     DialState,
     ImportReport,
+    LinkSource,
 )
-from bot.store.schema import agent_links, dial_requests
+from bot.store.schema import dial_requests
 
 ERROR_MAX_CHARS = 500
 TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error"})
+# Who a load of many rows records as having linked, unless the caller says.
+DEFAULT_LINKED_BY = {LinkSource.FILE: "DIAL_AGENT_MAP", LinkSource.IMPORT: "dialbot links import"}
 RECOVERED_ERROR = (
     "dialbot stopped while this call was being placed, so CXone's answer never arrived; "
     "the call may or may not have been placed."
@@ -114,70 +117,78 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    # Agent links
+    # Agent links (the rules are in bot.store.links)
 
-    def link(self, slack_user_id: str, cxone_agent_id: str, linked_by: str) -> AgentLink:
-        """Link (or relink) a Slack user to a CXone agent. Linking to the agent they
+    def link(
+        self,
+        slack_user_id: str,
+        cxone_agent_id: str,
+        linked_by: str,
+        *,
+        source: LinkSource = LinkSource.SLACK,
+    ) -> AgentLink:
+        """A person links (or relinks) a Slack user to a CXone agent: it wins over the
+        file from now on, and undoes an earlier unlink. Linking to the agent they
         already have changes nothing, not even who linked them or when."""
         with self._writer.begin() as connection:
-            self._upsert_links(connection, {slack_user_id: cxone_agent_id}, linked_by)
-            row = connection.execute(
-                select(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
-            ).one()
-        return _link(row)
-
-    def unlink(self, slack_user_id: str) -> bool:
-        with self._writer.begin() as connection:
-            result = connection.execute(
-                delete(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
+            return links.link_by_hand(
+                connection, slack_user_id, cxone_agent_id, linked_by, source, self._clock()
             )
-        return result.rowcount == 1
+
+    def unlink(
+        self,
+        slack_user_id: str,
+        unlinked_by: str | None = None,
+        *,
+        source: LinkSource = LinkSource.SLACK,
+    ) -> bool:
+        """A person unlinks a Slack user; remembered, so no file row links them again
+        until a person does. False when they had no link (and nothing is recorded)."""
+        with self._writer.begin() as connection:
+            return links.unlink_by_hand(
+                connection, slack_user_id, unlinked_by, source, self._clock()
+            )
 
     def get_link(self, slack_user_id: str) -> AgentLink | None:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
-            ).one_or_none()
-        return _link(row) if row else None
+            return links.get_link(connection, slack_user_id)
+
+    def get_unlink(self, slack_user_id: str) -> AgentUnlink | None:
+        """The person's unlink that keeps this user unlinked, if any."""
+        with self.engine.connect() as connection:
+            return links.get_unlink(connection, slack_user_id)
 
     def list_links(self) -> list[AgentLink]:
         with self.engine.connect() as connection:
-            rows = connection.execute(select(agent_links).order_by(agent_links.c.slack_user_id))
-            return [_link(row) for row in rows]
+            return links.list_links(connection)
 
-    def import_links(self, path: Path, linked_by: str = "DIAL_AGENT_MAP") -> ImportReport:
-        """Load a slack_user_id,cxone_agent_id CSV; bad rows are reported, good rows load
-        (in one transaction). Running it twice leaves the same links."""
-        agent_map = read_agent_map(path)
-        if agent_map.links:
-            with self._writer.begin() as connection:
-                self._upsert_links(connection, agent_map.links, linked_by)
-        return ImportReport(loaded=len(agent_map.links), problems=agent_map.problems)
+    def list_unlinks(self) -> list[AgentUnlink]:
+        with self.engine.connect() as connection:
+            return links.list_unlinks(connection)
 
-    def _upsert_links(self, connection, links: dict[str, str], linked_by: str) -> None:
-        insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
-        now = self._clock()
-        statement = insert(agent_links).values(
-            [
-                {
-                    "slack_user_id": slack_user_id,
-                    "cxone_agent_id": agent_id,
-                    "linked_by": linked_by,
-                    "linked_at": now,
-                }
-                for slack_user_id, agent_id in links.items()
-            ]
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[agent_links.c.slack_user_id],
-            set_={
-                "cxone_agent_id": statement.excluded.cxone_agent_id,
-                "linked_by": statement.excluded.linked_by,
-                "linked_at": statement.excluded.linked_at,
-            },
-            where=agent_links.c.cxone_agent_id != statement.excluded.cxone_agent_id,
-        )
-        connection.execute(statement)
+    def import_links(
+        self,
+        path: Path,
+        source: LinkSource = LinkSource.FILE,
+        linked_by: str | None = None,
+    ) -> ImportReport:
+        """Load a slack_user_id,cxone_agent_id CSV: bad rows are reported by line, good
+        rows load in one transaction, except where a person decided otherwise (see
+        records.REPLACEABLE_BY). The report says what happened to every row; running
+        it twice leaves the same links."""
+        setting = "DIAL_AGENT_MAP" if source is LinkSource.FILE else None
+        agent_map = read_agent_map(path, setting)
+        if not agent_map.rows:
+            return ImportReport(rows=[], problems=agent_map.problems)
+        with self._writer.begin() as connection:
+            rows = links.load_rows(
+                connection,
+                agent_map.rows,
+                source,
+                linked_by or DEFAULT_LINKED_BY[source],
+                self._clock(),
+            )
+        return ImportReport(rows=rows, problems=agent_map.problems)
 
     # Dial requests
 
@@ -292,8 +303,16 @@ class Store:
                 recovered.append(self.get_request(request_id))
         return recovered
 
-    def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]:
-        """Newest first; `user` matches the requester or the agent's Slack user."""
+    def history(
+        self,
+        user: str | None = None,
+        limit: int = 20,
+        *,
+        since: datetime | None = None,
+        states: Collection[DialState] | None = None,
+    ) -> list[DialRequest]:
+        """Newest first; `user` matches the requester or the agent's Slack user, `since`
+        (aware) the creation time, `states` any of those states."""
         query = select(dial_requests).order_by(
             dial_requests.c.created_at.desc(), dial_requests.c.id
         )
@@ -301,21 +320,16 @@ class Store:
             query = query.where(
                 or_(dial_requests.c.requester_id == user, dial_requests.c.agent_user_id == user)
             )
+        if since is not None:
+            query = query.where(dial_requests.c.created_at >= since)
+        if states:
+            query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
         with self.engine.connect() as connection:
             return [_request(row) for row in connection.execute(query.limit(limit))]
 
 
 def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _link(row: Row) -> AgentLink:
-    return AgentLink(
-        slack_user_id=row.slack_user_id,
-        cxone_agent_id=row.cxone_agent_id,
-        linked_by=row.linked_by,
-        linked_at=row.linked_at,
-    )
 
 
 def _request(row: Row) -> DialRequest:

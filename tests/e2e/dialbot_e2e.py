@@ -6,7 +6,13 @@ Slack's side is SlackApiStandIn, CXone's is CXoneSandbox (the tutorial's endpoin
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -22,6 +28,7 @@ from bot.sandbox.slack_requests import block_action_body, send, slash_command_bo
 from bot.server import HttpServer
 from bot.store import Store
 
+ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = sandbox.SIGNING_SECRET
 CHANNEL = "C0DEMO"
 NOTIFY_CHANNEL = "C0NOTIFY"
@@ -131,3 +138,42 @@ def make_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, tmp_path, **overr
     }
     values.update(overrides)
     return sandbox.sandbox_settings(Endpoints.of(slack, cxone), **values)
+
+
+class RunningApp:
+    """`python app.py` in HTTP mode as a child process, in a directory without a .env;
+    stop() returns what it wrote to stderr (its log)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=cwd,
+            env={"PATH": os.environ.get("PATH", ""), **env, "PORT": str(self.port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(self._healthy, timeout=20)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def _healthy(self) -> bool:
+        assert self.process.poll() is None, self.process.communicate()[1]
+        try:
+            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.communicate(timeout=20)[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

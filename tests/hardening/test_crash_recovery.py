@@ -7,16 +7,10 @@ dialing again. Nothing dials it again on its own: CXone sees one request in all.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import requests
-from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET
+from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET, RunningApp
 
 from bot.dialing import RECOVERY_MARGIN_SECONDS
 from bot.messages import UNKNOWN_ADVICE
@@ -26,42 +20,9 @@ from bot.sandbox.slack_requests import block_action_body, send, slash_command_bo
 from bot.slack.app import build_placer
 from bot.store import DialState, Store
 
-ROOT = Path(__file__).resolve().parents[2]
 # Short, so the restart's wait (the placer's longest dial) stays short; long enough for
 # the test to kill the bot while CXone is still answering.
 CXONE_TIMEOUT = 1.0
-
-
-class RunningApp:
-    """`python app.py` in HTTP mode as a child process, in a directory without a .env."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.port = _free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py")],
-            cwd=cwd,
-            env={"PATH": os.environ.get("PATH", ""), **env, "PORT": str(self.port)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_for(self._healthy, timeout=20)
-
-    @property
-    def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
-    def _healthy(self) -> bool:
-        assert self.process.poll() is None, self.process.communicate()[1]
-        try:
-            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.communicate(timeout=20)[1]
 
 
 def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_restart(
@@ -142,9 +103,3 @@ def _dial_button_value(card: dict) -> str:
         if element["action_id"] == "dial_confirm"
     ]
     return value
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from dialbot_e2e import ALICE, CHANNEL, NOTIFY_CHANNEL, DialBot, Slash
+from sqlalchemy.engine import make_url
 
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import CXoneSandbox
@@ -321,10 +322,10 @@ class TcpRelay:
 @pytest.fixture
 def postgres(tmp_path) -> Iterator[tuple[str, TcpRelay]]:
     """A fresh PostgreSQL database reached through a relay: (its direct URL, the relay)."""
-    from store_databases import new_database  # tests/store's helper: create, then drop
+    from store_databases import new_database, server_address  # tests/store's helpers
 
     with new_database("postgresql", tmp_path) as url:
-        relay = TcpRelay(("127.0.0.1", 5432))
+        relay = TcpRelay(server_address())
         try:
             yield url, relay
         finally:
@@ -332,7 +333,8 @@ def postgres(tmp_path) -> Iterator[tuple[str, TcpRelay]]:
 
 
 def relayed(url: str, relay: TcpRelay) -> str:
-    return url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}")
+    moved = make_url(url).set(host="127.0.0.1", port=relay.port)
+    return moved.render_as_string(hide_password=False)
 
 
 def stored(url: str, request_id: str | None = None):

@@ -1,4 +1,5 @@
-"""Every store test runs on SQLite and on the PostgreSQL server at 127.0.0.1:5432.
+"""Every store test runs on SQLite and on the PostgreSQL server at 127.0.0.1:5432, or
+the one DIALBOT_TEST_POSTGRES_URL names (see store_databases).
 
 Each PostgreSQL run gets its own database, dropped afterwards. Where no server answers
 the PostgreSQL half is skipped with the reason shown, except under CI, where it fails.

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import pytest
 from sqlalchemy import text
-from store_databases import admin_connection, new_database
+from sqlalchemy.engine import make_url
+from store_databases import admin_connection, database_url, new_database
 
 from bot.cli import main
 from bot.store import DatabaseUnavailable, SchemaOutdated, Store, StoreError, migrate
 from bot.store import engine as store_engine
-from bot.store.engine import create_store_engine
+from bot.store.engine import create_store_engine, describe_url
 from bot.store.schema import metadata
 
 
@@ -37,12 +39,12 @@ def test_an_old_schema_is_named_and_db_upgrade_fixes_it(empty_database_url, monk
 
     message = str(raised.value)
     assert "schema revision 0001" in message
-    assert "needs 0002" in message
+    assert f"needs {migrate.head_revision()}" in message
     assert "dialbot db upgrade" in message
 
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     assert main(["db", "upgrade"]) == 0
-    assert "from schema revision 0001 to 0002" in capsys.readouterr().out
+    assert f"from schema revision 0001 to {migrate.head_revision()}" in capsys.readouterr().out
     Store.open(empty_database_url, upgrade=False).close()
     assert main(["db", "upgrade"]) == 0
     assert "already up to date" in capsys.readouterr().out
@@ -120,12 +122,13 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
 def test_a_user_who_may_not_create_tables_is_told_so(tmp_path):
     role = f"dialbot_no_create_{secrets.token_hex(4)}"
+    password = secrets.token_hex(8)  # for a test server that asks for one
     with new_database("postgresql", tmp_path) as url:
         with admin_connection() as admin:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+            admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
         try:
             with pytest.raises(StoreError) as raised:
-                Store.open(url.replace("postgres@", f"{role}@"))
+                Store.open(database_url(make_url(url).database, username=role, password=password))
         finally:
             with admin_connection() as admin:
                 admin.execute(f'DROP ROLE "{role}"')
@@ -134,3 +137,23 @@ def test_a_user_who_may_not_create_tables_is_told_so(tmp_path):
     assert "Couldn't create or upgrade dialbot's tables" in message
     assert "permission denied" in message
     assert "dialbot db upgrade" in message
+
+
+def test_a_start_logs_one_line_when_the_schema_changes_and_none_otherwise(
+    empty_database_url, caplog
+):
+    caplog.set_level(logging.DEBUG)  # whatever LOG_LEVEL says, Alembic's chatter stays out
+
+    Store.open(empty_database_url).close()
+    Store.open(empty_database_url).close()
+
+    lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert [line for line in lines if line[0].startswith("alembic")] == []
+    assert lines == [
+        (
+            "bot.store",
+            "INFO",
+            f"upgraded the database schema at {describe_url(empty_database_url)} "
+            f"from revision none to {migrate.head_revision()}",
+        )
+    ]

@@ -96,10 +96,7 @@ class DialCommandListener:
         found = self.service.whois(user_id)
         if found is None:
             return blocks.text_message(messages.whois_unlinked(user_id))
-        linked_on = found.linked_at.strftime("%Y-%m-%d")
-        return blocks.text_message(
-            messages.whois_linked(user_id, found.cxone_agent_id, found.linked_by, linked_on)
-        )
+        return blocks.text_message(messages.whois_linked(user_id, found))
 
     def link(self, caller: str, parsed: LinkCommand) -> Message:
         if caller not in self.service.admins:  # before any lookup: refusals stay cheap
