@@ -313,6 +313,25 @@ def test_after_a_dropped_connection_the_next_dial_is_acked_well_inside_3_s(
     assert app_process.returncode == 0, log
 
 
+def test_when_slack_refuses_the_first_reconnects_the_app_keeps_trying(
+    app_process, socket_mode, slack
+):
+    slack.fail("apps.connections.open", "internal_error", times=2)
+    dropped_at = time.monotonic()
+    socket_mode.drop()
+    socket_mode.wait_for_connections_made(2, timeout=30)
+    envelope = socket_mode.push("slash_commands", dial_payload(slack))
+    socket_mode.ack_for(envelope, timeout=10)
+    took = time.monotonic() - dropped_at
+
+    # Tried again after 0.5 s and 1 s, not at the monitor's next check (10 s).
+    assert took < 5, f"dropped to acked: {took:.3f} s"
+    assert [c.ok for c in slack.calls_to("apps.connections.open")] == [True, False, False, True]
+    log = stop(app_process)
+    assert log.count("Socket Mode could not reconnect (SlackApiError") == 2, log
+    assert APP_TOKEN not in log and "Traceback" not in log, log
+
+
 def test_a_wrong_app_token_stops_the_start_with_a_sentence(slack, cxone, socket_mode, tmp_path):
     process = launch(slack, cxone, tmp_path, app_token="xapp-1-A0DIALBOT-revoked")
     try:
