@@ -5,16 +5,17 @@ when Slack asks for a new connection it closes the old one before it reads the n
 one. That close waits for the old socket's blocked read to time out (3 s), so an
 envelope sent on the new connection in those seconds is acknowledged after Slack's
 3 s deadline. A socket that ends without a WebSocket close frame is worse: its reads
-return nothing at once, forever, until the ping check gives up 50 s later.
+return nothing at once, forever, with a core busy, until the ping check gives up
+some 50 s later.
 
 This subclass keeps everything else of the built-in client (the web client, the
-message queue and its workers, the ping monitor, Bolt's handler) and changes three
-things:
+message queue and its workers, the ping monitor, Bolt's handler) and changes this:
 - each connection has its own reader thread, started as soon as its handshake is done;
 - the connection Slack asked to replace is closed in the background, with a WebSocket
   close handshake, so what Slack had already sent on it is still read and acknowledged;
 - a read that finds the socket closed ends that connection, and the client reconnects
-  at once.
+  at once (backing off while apps.connections.open fails);
+- close() ends its reads at once instead of waiting them out.
 """
 
 from __future__ import annotations
