@@ -44,7 +44,7 @@ def run(settings: Settings) -> int:
     sys.setswitchinterval(0.001)
     app = build_app(settings)
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         handler.connect()

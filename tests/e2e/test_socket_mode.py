@@ -3,14 +3,18 @@
 The app runs as a subprocess with an app-level token. It opens its connection through
 the Slack stand-in's apps.connections.open, receives envelopes from the Socket Mode
 stand-in and answers them over the socket, and places the call at the CXone sandbox.
+Slack replaces connections (a `disconnect` message, or a socket that just ends): the
+app must answer within Slack's 3 s on the new connection from its first moment.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_TOKEN = "xapp-1-A0DIALBOT-e2e-socket-token"
 ALICE_AGENT = "agent-1001"
 STOP_TIMEOUT = 15  # seconds for the app to exit after SIGTERM
+SLACK_ACK_DEADLINE = 3.0  # seconds: Slack shows the person an error after this
 
 
 @pytest.fixture
@@ -223,6 +228,106 @@ def test_the_app_reconnects_when_slack_refreshes_the_connection(
 
     log = stop(app_process)
     assert app_process.returncode == 0, log
+
+
+def dial_payload(slack, number: str = "+1 415 555 0123") -> dict[str, Any]:
+    return slash_payload(ALICE, number, slack.response_url())
+
+
+def p99(values: list[float]) -> float:
+    """Nearest rank: with 20 values, the slowest."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(0.99 * len(ordered))) - 1]
+
+
+REFRESHES = 20
+
+
+def test_a_dial_on_a_new_connection_is_acked_at_once_through_20_refreshes(
+    app_process, socket_mode, slack
+):
+    ack_ms: list[float] = []
+    for made in range(1, REFRESHES + 1):
+        socket_mode.refresh()  # the old connection stays open until the app closes it
+        socket_mode.wait_for_connections_made(made + 1)
+        newest = socket_mode.open_connection_numbers[-1]
+        sent = time.monotonic()
+        assert sent - socket_mode.hello_at(newest) < 1.0  # in the new connection's first second
+        envelope = socket_mode.push("slash_commands", dial_payload(slack))
+        ack = socket_mode.ack_for(envelope, timeout=10)
+        ack_ms.append((time.monotonic() - sent) * 1000)
+        assert socket_mode.ack_connections(envelope) == [newest]
+        assert "+1 415-555-0123" in str(ack["payload"]["blocks"])  # the card, in the ack
+        socket_mode.wait_for_open_connections(1)  # and the app closed the old one itself
+
+    assert p99(ack_ms) < 500, f"ack after each refresh (ms): {[round(ms) for ms in ack_ms]}"
+    assert len(slack.calls_to("apps.connections.open")) == REFRESHES + 1
+    log = stop(app_process)
+    assert app_process.returncode == 0, log
+    assert "Traceback" not in log, log
+
+
+def test_envelopes_on_the_old_connection_during_a_refresh_are_acked_once_each(
+    app_process, socket_mode, slack
+):
+    old = socket_mode.refresh()
+    numbers = [f"+1 415 555 01{i:02d}" for i in range(4)]
+    # Slack may still deliver on the old connection while the app is switching.
+    pushed_at = {}
+    for number in numbers[:3]:
+        envelope = socket_mode.push("slash_commands", dial_payload(slack, number), connection=old)
+        pushed_at[envelope] = time.monotonic()
+    socket_mode.wait_for_connections_made(2)
+    envelope = socket_mode.push("slash_commands", dial_payload(slack, numbers[3]))
+    pushed_at[envelope] = time.monotonic()
+
+    for envelope, number in zip(pushed_at, numbers, strict=True):
+        ack = socket_mode.ack_for(envelope, timeout=10)
+        waited = time.monotonic() - pushed_at[envelope]
+        assert waited < SLACK_ACK_DEADLINE, f"{number} acked after {waited:.3f} s"
+        assert number.replace(" 415 555 ", " 415-555-") in str(ack["payload"]["blocks"])
+    socket_mode.wait_for_open_connections(1)  # the old one is closed: nothing more can come
+    time.sleep(0.3)  # time enough for a second ack of anything to arrive
+    assert [len(socket_mode.acks_for(e)) for e in pushed_at] == [1, 1, 1, 1]
+    assert {m["envelope_id"] for m in socket_mode.received} == set(pushed_at)
+
+
+@pytest.mark.parametrize("close_frame", [False, True], ids=["socket-shut", "close-frame-only"])
+def test_after_a_dropped_connection_the_next_dial_is_acked_well_inside_3_s(
+    app_process, socket_mode, slack, close_frame
+):
+    dropped_at = time.monotonic()
+    socket_mode.drop(close_frame=close_frame)  # no disconnect message first
+    socket_mode.wait_for_connections_made(2, timeout=60)
+    envelope = socket_mode.push("slash_commands", dial_payload(slack))
+    ack = socket_mode.ack_for(envelope, timeout=10)
+    took = time.monotonic() - dropped_at
+
+    assert took < SLACK_ACK_DEADLINE / 2, f"dropped to acked: {took:.3f} s"
+    assert "+1 415-555-0123" in str(ack["payload"]["blocks"])
+    assert [c.ok for c in slack.calls_to("apps.connections.open")] == [True, True]
+    assert socket_mode.open_connections == 1
+    log = stop(app_process)
+    assert app_process.returncode == 0, log
+
+
+def test_when_slack_refuses_the_first_reconnects_the_app_keeps_trying(
+    app_process, socket_mode, slack
+):
+    slack.fail("apps.connections.open", "internal_error", times=2)
+    dropped_at = time.monotonic()
+    socket_mode.drop()
+    socket_mode.wait_for_connections_made(2, timeout=30)
+    envelope = socket_mode.push("slash_commands", dial_payload(slack))
+    socket_mode.ack_for(envelope, timeout=10)
+    took = time.monotonic() - dropped_at
+
+    # Tried again after 0.5 s and 1 s, not at the monitor's next check (10 s).
+    assert took < 5, f"dropped to acked: {took:.3f} s"
+    assert [c.ok for c in slack.calls_to("apps.connections.open")] == [True, False, False, True]
+    log = stop(app_process)
+    assert log.count("Socket Mode could not reconnect (SlackApiError") == 2, log
+    assert APP_TOKEN not in log and "Traceback" not in log, log
 
 
 def test_a_wrong_app_token_stops_the_start_with_a_sentence(slack, cxone, socket_mode, tmp_path):
