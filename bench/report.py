@@ -21,6 +21,7 @@ PER_CALL_GOAL = 1.01
 OVERHEAD_GOAL_MS = 20.0
 ACKS_PER_S_GOAL = 200.0
 RSS_GOAL_MB = 120.0
+HOME_RENDER_GOAL_MS = 50.0
 
 
 def machine() -> dict[str, Any]:
@@ -83,6 +84,7 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                         "value": p99,
                     }
                 )
+    out += _modal_and_home_rows(results)
     per_call = results["per_call"]
     ours, tutorial = per_call.get("dialbot"), per_call.get("tutorial-style")
 
@@ -189,6 +191,53 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "ratio": "",
                 "met": None,
                 "value": _mb(kib),
+            }
+        )
+    return out
+
+
+def view_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a `--only views` run: the /dial and press acks it measured beside the
+    modal's, then the modal's and the home's."""
+    ack_rows = [row for row in rows(results) if row["id"].startswith("ack/")]
+    return ack_rows + _modal_and_home_rows(results)
+
+
+def _modal_and_home_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dial modal's submission ack (over HTTP) and the App Home's render (in process):
+    dialbot only, the tutorial-style app has neither."""
+    out = []
+    for label in results["latency_labels"]:
+        for clients, cell in results.get("modal_ack", {}).get(label, {}).items():
+            p99 = cell.get("p99_ms")
+            out.append(
+                {
+                    "id": f"modal_ack/{label}/{clients}",
+                    "figure": f"Dial modal submit ack p50 / p99, {clients} concurrent, "
+                    f"CXone answers after {label}",
+                    "goal": f"p99 < {ACK_GOAL_MS:.0f} ms",
+                    "dialbot": _latency(cell),
+                    "tutorial": "(no modal)",
+                    "ratio": "—",
+                    "met": p99 is not None and p99 < ACK_GOAL_MS and not cell.get("errors"),
+                    "value": p99,
+                }
+            )
+    figures = results.get("home")
+    for persona in ("linked", "admin", "supervisor") if figures else ():
+        cell = figures[persona]
+        cpu = f" (CPU {cell['cpu_p50_ms']:.1f} / {cell['cpu_p99_ms']:.1f} ms)"
+        out.append(
+            {
+                "id": f"home/{persona}",
+                "figure": f"App Home render p50 / p99 ({persona} person), "
+                f"{figures['dials']:,} dials in the table, in process",
+                "goal": f"p99 < {HOME_RENDER_GOAL_MS:.0f} ms",
+                "dialbot": _latency(cell) + cpu,
+                "tutorial": "(no home)",
+                "ratio": "—",
+                "met": cell["p99_ms"] < HOME_RENDER_GOAL_MS,
+                "value": cell["p99_ms"],
             }
         )
     return out

@@ -16,11 +16,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import home, report
 from bench.apps import (
     OUR_APP,
     SIGNING_SECRET,
@@ -51,6 +51,9 @@ class Sizes:
     sustained_clients: int
     sustained_seconds: float
     overhead_presses: int
+    modal_clients: int  # dial modal submissions at once
+    home_dials: int  # dials in the table when the App Home is rendered
+    home_renders: int
 
 
 FULL = Sizes(
@@ -67,6 +70,9 @@ FULL = Sizes(
     sustained_clients=16,
     sustained_seconds=5.0,
     overhead_presses=50,
+    modal_clients=10,
+    home_dials=10_000,
+    home_renders=300,
 )
 
 # Every row at a size that takes seconds: for the smoke test, so the benchmark cannot rot.
@@ -82,6 +88,9 @@ QUICK = Sizes(
     sustained_clients=2,
     sustained_seconds=0.5,
     overhead_presses=5,
+    modal_clients=10,
+    home_dials=200,
+    home_renders=10,
 )
 
 
@@ -151,6 +160,7 @@ class Bench:
         self.user_ids = [user for user, _ in self.users]
         self.log = log
         self.results: dict[str, Any] = {"ack": {}, "per_call": {}, "overhead": {}}
+        self.results["modal_ack"] = {}
         self.results["sustained"] = {}
         self.results["rss_kib"] = {}
         self.dials_sent = 0  # Dial presses sent since the sandbox's records were reset
@@ -314,6 +324,37 @@ class Bench:
         runs = run_batches(target.app.events_url, SIGNING_SECRET, batches)
         return [sample for samples in runs for sample in samples]
 
+    def modal_ack(self, target: OurApp, latency: float, label: str) -> None:
+        """p50/p99 of the ack of a dial modal submission (the checks, the claim and the
+        "Dialing…" view; the call follows on the dial pool) at `modal_clients` at once."""
+        self.stand_ins.set_latency(latency)
+        clients = self.sizes.modal_clients
+        per_client = self.sizes.per_client.get(clients, 10)
+        cell = Cell()
+        for _ in range(self.sizes.repeats):
+            batches = target.modal_submissions(self._users(clients), per_client)
+            runs = run_batches(target.app.events_url, SIGNING_SECRET, batches)
+            # An answer other than "Dialing…" (a refusal) counts as a failure, like a 500.
+            cell.add(
+                [s if _updated_to_dialing(s) else replace(s, status=0) for r in runs for s in r]
+            )
+            self.dials_sent += clients * per_client
+        self.results["modal_ack"].setdefault(label, {})[str(clients)] = shown = cell.as_dict()
+        self.log(
+            f"  {target.name} modal submit CXone {label:>4} {clients:2} clients: "
+            f"p50 {shown['p50_ms']} ms, p99 {shown['p99_ms']} ms"
+        )
+
+    def home_render(self) -> None:
+        """The App Home's render in this process, with `home_dials` dials in the table."""
+        figures = home.measure(self.sizes.home_dials, self.sizes.home_renders)
+        self.results["home"] = figures
+        for persona in ("linked", "admin", "supervisor"):
+            self.log(
+                f"  App Home render, {persona}: p50 {figures[persona]['p50_ms']} ms, "
+                f"p99 {figures[persona]['p99_ms']} ms"
+            )
+
     def press_to_post(self, target: Target) -> None:
         """Time from sending a Dial press to CXone receiving the POST, one press at a time."""
         self.stand_ins.set_latency(0.0)
@@ -373,6 +414,28 @@ class Bench:
 
     # ---- the whole run -----------------------------------------------------------
 
+    def run_views(self) -> dict[str, Any]:
+        """The dial modal's submit ack and the App Home's render (`--only views`), with
+        /dial and the Dial press at the same concurrency beside them, in the same run."""
+        sizes = self.sizes
+        slow = f"{sizes.slow_latency:g} s"
+        self.results["latency_labels"] = ["0 s", slow]
+        self.log("dialbot (python app.py): the dial modal, and /dial and the press beside it")
+        ours = self.start(OurApp, self.our_app)
+        beside = replace(sizes, concurrency=(sizes.modal_clients,))
+        try:
+            for latency, label in ((0.0, "0 s"), (sizes.slow_latency, slow)):
+                self.sizes = beside
+                self.ack_latency(ours, latency, label, sizes.repeats, sizes.per_client)
+                self.sizes = sizes
+                self.modal_ack(ours, latency, label)
+            self.stand_ins.set_latency(0.0)
+        finally:
+            ours.app.stop()
+        self.log("the App Home, in process (bench/home.py):")
+        self.home_render()
+        return self.results
+
     def run(self) -> dict[str, Any]:
         sizes = self.sizes
         slow = f"{sizes.slow_latency:g} s"
@@ -384,16 +447,21 @@ class Bench:
             self.cold_start_and_calls(ours)
             with self.profiled(ours, "acks-cxone-0s"):
                 self.ack_latency(ours, 0.0, "0 s", sizes.repeats, sizes.per_client)
+            self.modal_ack(ours, 0.0, "0 s")
             self.press_to_post(ours)
             with self.profiled(ours, "sustained"):
                 self.sustained(ours)
             with self.profiled(ours, f"acks-cxone-{slow.replace(' ', '')}"):
                 self.ack_latency(ours, sizes.slow_latency, slow, sizes.repeats, sizes.per_client)
+            self.modal_ack(ours, sizes.slow_latency, slow)
             # Calls still queued behind the slow CXone now go through at once.
             self.stand_ins.set_latency(0.0)
             self.peak_rss("dialbot app", ours.app)
         finally:
             ours.app.stop()
+
+        self.log("the App Home, in process (bench/home.py):")
+        self.home_render()
 
         self.log("tutorial-style (bench/tutorial_style.py):")
         tutorial = self.start(TutorialApp, TUTORIAL_APP)
@@ -421,6 +489,15 @@ class Bench:
             resource.RUSAGE_SELF
         ).ru_maxrss
         return self.results
+
+
+def _updated_to_dialing(sample: Sample) -> bool:
+    """The ack Slack needs: the modal updated to its "Dialing…" view."""
+    try:
+        answer = json.loads(sample.body)
+    except ValueError:
+        return False
+    return answer.get("response_action") == "update" and "Dialing" in json.dumps(answer)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -457,6 +534,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="USER@HOST:PORT",
         help="run dialbot on a fresh PostgreSQL database on this server (created and "
         "dropped by the run) instead of SQLite in a temporary directory",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("views",),
+        help="views: only the dial modal's submit ack and the App Home's render (about a "
+        "minute; prints their rows, writes RESULTS.md only with --results)",
     )
     parser.add_argument(
         "--profile",
@@ -498,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
                 database_url=database_url,
                 our_app=args.app,
             )
-            results = bench.run()
+            results = bench.run_views() if args.only == "views" else bench.run()
     finally:
         stand_ins.close()
     results["sizes"] = asdict(sizes)
@@ -509,11 +592,13 @@ def main(argv: list[str] | None = None) -> int:
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     results["rows"] = report.rows(results)
 
+    if args.only == "views":
+        results["rows"] = report.view_rows(results)
     table = report.table(results)
     print(table)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
-    target = args.results or (None if args.quick else report.RESULTS_PATH)
+    target = args.results or (None if args.quick or args.only else report.RESULTS_PATH)
     if target is not None:
         report.write_results(target, results, table)
         log(f"wrote {target}")

@@ -13,10 +13,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.apps import SIGNING_SECRET, AppProcess
+from slack_sdk import WebClient
+
+from bench.apps import BOT_TOKEN, CONTACT_ID, SIGNING_SECRET, AppProcess
 from bench.load import run_batches
 from bench.stand_ins import StandIns
-from bot.sandbox.slack_requests import block_action_body, slash_command_body
+from bot.sandbox.slack_requests import (
+    block_action_body,
+    interactive_body,
+    slash_command_body,
+    trigger_id,
+    view_submission_payload,
+)
+from bot.slack.blocks import CHANNEL_BLOCK, NUMBER_BLOCK, dial_form_view
 
 NUMBER = "+12015550123"
 CONFIRM_ACTION = "dial_confirm"
@@ -104,6 +113,33 @@ class OurApp(Target):
                     )
                 made[offset + n * clients] = self.press(user, request_id, url)
         return [[made[i * per_client + k] for k in range(per_client)] for i in range(len(users))]
+
+    def modal_submissions(self, users: Sequence[str], per_client: int) -> list[list[str]]:
+        """`per_client` dial modal submissions for each user, each from a modal of its own
+        opened at the Slack stand-in (untimed), as the app would have opened it."""
+        slack = WebClient(base_url=self.stand_ins.slack_url, token=BOT_TOKEN)
+        form = dial_form_view(
+            show_agent=False,
+            show_contact=True,
+            default_contact_id=CONTACT_ID,
+            default_region="US",
+            initial_channel="C0DEMO",
+        )
+        answers = {NUMBER_BLOCK: NUMBER, CHANNEL_BLOCK: "C0DEMO"}
+        return [
+            [
+                interactive_body(
+                    view_submission_payload(
+                        user_id=user,
+                        view=slack.views_open(trigger_id=trigger_id(), view=form)["view"],
+                        answers=answers,
+                        response_url=self.stand_ins.response_url(),
+                    )
+                )
+                for _ in range(per_client)
+            ]
+            for user in users
+        ]
 
 
 class TutorialApp(Target):

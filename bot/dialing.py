@@ -8,10 +8,14 @@ A dial request moves PENDING -> DIALING -> PLACED | REJECTED | UNKNOWN (or PENDI
 CANCELLED | EXPIRED); every move is a compare-and-set in the store, so two presses,
 two threads or two replicas can never place the same request twice. The DIALING record
 is written before CXone is asked: if that write fails, no call is placed.
+
+The dial modal's submission (`submit`) is prepare() and confirm() in one, so it runs
+every check of both; all the requests one modal makes share one claim in the store.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable
@@ -50,6 +54,25 @@ class RefusalKind(StrEnum):
     NOT_ADMIN = "not_admin"
 
 
+class DialField(StrEnum):
+    """The part of a dial a refusal is about, for a front end with a field for each
+    (the dial modal puts the refusal next to that field)."""
+
+    NUMBER = "number"
+    AGENT = "agent"
+    CONTACT = "contact"
+    CHANNEL = "channel"
+
+
+# Refusals that one field can fix; any other kind is about the dial as a whole.
+FIELD_AT_FAULT: dict[RefusalKind, DialField] = {
+    RefusalKind.NOT_SUPERVISOR: DialField.AGENT,
+    RefusalKind.AGENT_NOT_LINKED: DialField.AGENT,
+    RefusalKind.NUMBER_REFUSED: DialField.NUMBER,
+    RefusalKind.NO_CONTACT: DialField.CONTACT,
+}
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Nothing was done; `message` tells the person why and what to do next."""
@@ -57,6 +80,11 @@ class Refusal:
     kind: RefusalKind
     message: str
     request: DialRequest | None = None  # the request as it stands, when there is one
+
+    @property
+    def field(self) -> DialField | None:
+        """The field to fix, when one field can fix it."""
+        return FIELD_AT_FAULT.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -75,12 +103,31 @@ class Claimed:
     request: DialRequest
 
 
+@dataclass(frozen=True)
+class HomeSummary:
+    """What a person's home shows: their link and dials, and what their rights add."""
+
+    user_id: str
+    link: AgentLink | None
+    recent: list[DialRequest]  # newest first, as requester or as the agent
+    is_admin: bool = False
+    is_supervisor: bool = False
+    link_count: int | None = None  # admins
+    team_recent: list[DialRequest] = dataclasses.field(default_factory=list)  # admins
+    # Supervisors: some of the linked people they may dial as, and how many there are.
+    dialable: list[AgentLink] = dataclasses.field(default_factory=list)
+    dialable_total: int = 0
+
+
 class DialStore(Protocol):  # the part of bot.store.Store the service uses
     def get_link(self, slack_user_id: str) -> AgentLink | None: ...
     def link(self, slack_user_id: str, cxone_agent_id: str, linked_by: str) -> AgentLink: ...
     def unlink(self, slack_user_id: str) -> bool: ...
     def create_request(self, **fields: Any) -> DialRequest: ...
     def get_request(self, request_id: str) -> DialRequest | None: ...
+    def claimed_request_for_view(self, view_id: str) -> DialRequest | None: ...
+    def count_links(self) -> int: ...
+    def list_links(self, limit: int | None = None) -> list[AgentLink]: ...
     def transition(
         self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
     ) -> bool: ...
@@ -128,8 +175,11 @@ class DialService:
         contact_id: str | None,
         channel_id: str,
         response_url: str | None,
+        *,
+        view_id: str | None = None,
     ) -> PreparedDial | Refusal:
-        """Check everything that can be checked before the card is shown; record PENDING."""
+        """Check everything that can be checked before the card is shown; record PENDING.
+        `view_id`: the dial modal the request comes from (see submit())."""
         try:
             requester_link = self.store.get_link(requester_id)
             if requester_link is None:
@@ -166,6 +216,7 @@ class DialService:
                 channel_id=channel_id,
                 response_url=response_url,
                 ttl_seconds=self.confirm_ttl_seconds,
+                view_id=view_id,
             )
         except Exception as error:  # the database, whatever its driver raises
             log.exception(messages.LOG_STORE_FAILED, "prepare", type(error).__name__)
@@ -206,6 +257,12 @@ class DialService:
                 return Refusal(RefusalKind.RATE_LIMITED, message, request)
             if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING):
                 current = self.store.get_request(request_id) or request
+                if current.state == DialState.PENDING and current.view_id:
+                    # Another submission of the same dial modal holds the modal's claim.
+                    holder = self.store.claimed_request_for_view(current.view_id)
+                    if holder is not None and holder.requester_id != presser_id:
+                        return Refusal(RefusalKind.NOT_YOURS, messages.VIEW_NOT_YOURS)
+                    current = holder or current
                 return self._already(current)
             claimed = self.store.get_request(request_id)
         except Exception as error:
@@ -237,6 +294,43 @@ class DialService:
             return Refusal(RefusalKind.STORE_FAILED, messages.CANCEL_STORE_FAILED)
         assert cancelled is not None
         return cancelled
+
+    # --- the dial modal ------------------------------------------------------------------
+
+    def submit(
+        self,
+        requester_id: str,
+        agent_user_id: str | None,
+        number_text: str,
+        contact_id: str | None,
+        channel_id: str,
+        *,
+        view_id: str,
+        response_url: str | None = None,
+    ) -> Claimed | Refusal:
+        """The dial modal's Dial: the checks of /dial (prepare) and of the Dial press
+        (confirm), in that order, then the claim.
+
+        Each submission makes its own request, but all the requests of one modal share a
+        single claim in the store: a double submission, a replay or the same submission
+        on two replicas places one call. A submission refused once it was recorded (the
+        rate limit, say) is withdrawn, so the modal can be submitted again.
+        """
+        prepared = self.prepare(
+            requester_id,
+            agent_user_id,
+            number_text,
+            contact_id,
+            channel_id,
+            response_url,
+            view_id=view_id,
+        )
+        if isinstance(prepared, Refusal):
+            return prepared
+        result = self.confirm(prepared.request.id, requester_id)
+        if isinstance(result, Refusal):
+            self._withdraw(prepared.request)
+        return result
 
     def place(self, request: DialRequest) -> DialRequest:
         """Ask CXone to place a claimed (DIALING) request and record the outcome."""
@@ -312,11 +406,53 @@ class DialService:
     def whois(self, user_id: str) -> AgentLink | None:
         return self.store.get_link(user_id)
 
+    # --- the App Home --------------------------------------------------------------------
+
+    def home(self, user_id: str, *, recent: int = 10, agents: int = 20) -> HomeSummary | Refusal:
+        """A person's link and last `recent` dials; admins also get the number of links and
+        everyone's last dials, supervisors up to `agents` of the people they may dial as."""
+        try:
+            summary = HomeSummary(
+                user_id=user_id,
+                link=self.store.get_link(user_id),
+                recent=self.store.history(user=user_id, limit=recent),
+                is_admin=user_id in self.admins,
+                is_supervisor=user_id in self.supervisors,
+            )
+            if summary.is_admin:
+                summary = replace(
+                    summary,
+                    link_count=self.store.count_links(),
+                    team_recent=self.store.history(limit=recent),
+                )
+            if summary.is_supervisor:
+                others = [
+                    link
+                    for link in self.store.list_links(limit=agents + 1)
+                    if link.slack_user_id != user_id
+                ][:agents]
+                total = self.store.count_links() - (1 if summary.link else 0)
+                summary = replace(summary, dialable=others, dialable_total=total)
+        except Exception as error:
+            log.exception(messages.LOG_STORE_FAILED, "home", type(error).__name__)
+            return Refusal(RefusalKind.STORE_FAILED, messages.HOME_STORE_FAILED)
+        return summary
+
     # --- helpers -----------------------------------------------------------------------
 
     def _refuse(self, kind: RefusalKind, message: str, requester_id: str) -> Refusal:
         log.info(messages.LOG_REFUSED, "dial", requester_id, kind)
         return Refusal(kind, message)
+
+    def _withdraw(self, request: DialRequest) -> None:
+        """A modal's request that was refused at its claim: nothing was dialed, and the
+        person may submit again; it leaves PENDING so no card or press can revive it."""
+        try:
+            self.store.transition(request.id, DialState.PENDING, DialState.CANCELLED)
+        except Exception as error:  # it still expires on its own
+            request_log(request.id, log).warning(
+                messages.LOG_STORE_FAILED, "withdrawing a refused submission", type(error).__name__
+            )
 
     def _check_pressable(self, request: DialRequest | None, presser_id: str) -> Refusal | None:
         if request is None:

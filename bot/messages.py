@@ -104,6 +104,16 @@ CANCEL_STORE_FAILED = (
     "was dialed; press Cancel again in a minute (the card expires on its own anyway)."
 )
 
+VIEW_NOT_YOURS = (
+    "This dial form already placed someone else's call, so nothing was dialed. "
+    "Open a new form with /dial to place yours."
+)
+
+HOME_STORE_FAILED = (
+    "The bot couldn't read your link and your dials because its database is not answering. "
+    "Open this tab again in a minute, and tell an admin if it keeps happening."
+)
+
 UNKNOWN_REQUEST = (
     "This card doesn't match any dial request the bot knows, so nothing was dialed. "
     "Run /dial again to get a fresh card."
@@ -254,7 +264,9 @@ def help_text(usage: str) -> str:
         "• `as @agent` (supervisors) dials for another linked agent; "
         "`contact CONTACT_ID` picks the CXone contact record.\n"
         "• `/dial whois` shows whose agent you dial as; admins link people with "
-        "`/dial link @user AGENT_ID`."
+        "`/dial link @user AGENT_ID`.\n"
+        "• `/dial` on its own opens a form, as do the *Place a call* shortcut and the "
+        "button on dialbot's Home tab, which also lists your last dials."
     )
 
 
@@ -264,6 +276,129 @@ DIAL_BUTTON = "Dial"
 CANCEL_BUTTON = "Cancel"
 MODAL_TITLE = "Place a call"  # Slack allows 24 characters
 MODAL_CLOSE = "Close"
+
+# --- the dial modal (labels and hints are plain text) --------------------------------
+
+MODAL_SUBMIT = "Dial"
+MODAL_CANCEL = "Cancel"
+MODAL_INTRO = (
+    "CXone rings the agent's phone first, then connects the number. "
+    "Pressing *Dial* places the call: there is no second step."
+)
+NUMBER_LABEL = "Phone number"
+NUMBER_PLACEHOLDER = "+1 415 555 0123"
+AGENT_LABEL = "Dial as"
+AGENT_PLACEHOLDER = "Yourself"
+AGENT_HINT = "Leave it empty to dial as yourself, or pick a linked agent to dial as them."
+CONTACT_LABEL = "CXone contact id"
+CHANNEL_LABEL = "Post the outcome in"
+CHANNEL_PLACEHOLDER = "A direct message from dialbot"
+CHANNEL_HINT = (
+    "The call is posted there with its outcome in the thread. "
+    "Leave it empty to get the outcome as a direct message from dialbot."
+)
+
+
+def number_hint(default_region: str) -> str:
+    return f"Numbers typed without a + country code are read as {default_region} numbers."
+
+
+def contact_hint(default_contact_id: str | None) -> str:
+    if default_contact_id:
+        return f"Leave it empty to use the default contact, {default_contact_id}."
+    return "The CXone contact record this call belongs to."
+
+
+MODAL_NO_CONTACT = (
+    "Type the CXone contact id for this call: no default is configured (CXONE_DEFAULT_CONTACT_ID)."
+)
+MODAL_NOT_A_SUPERVISOR = (
+    "Only supervisors (DIAL_SUPERVISORS) can dial as someone else, so nothing was dialed. "
+    "Leave “Dial as” empty to dial as yourself."
+)
+FORM_NOT_A_PERSON = "Pick one person from the list, or leave it empty to dial as yourself."
+FORM_NOT_A_CONVERSATION = (
+    "Pick a channel or conversation from the list, or leave it empty for a direct message."
+)
+FORM_UNREADABLE = (
+    "The bot couldn't read this form, so nothing was dialed. Close it and open a new one."
+)
+
+
+def modal_open_failed(usage: str) -> str:
+    return (
+        "The bot couldn't open the dial form just now, so nothing was done. "
+        f"Type the number after /dial instead, or try again in a moment.\n{usage}"
+    )
+
+
+# --- the App Home ------------------------------------------------------------------------
+
+HOME_HEADER = "Place CXone calls from Slack"
+PLACE_CALL_BUTTON = "Place a call"
+HOME_YOUR_DIALS = "*Your last dials*"
+HOME_NO_DIALS = "No dials yet. Press *Place a call*, or type `/dial NUMBER` in any channel."
+HOME_TEAM_DIALS = "*The team's last dials* (admins)"
+HOME_STATE_UNREAD = (
+    ":grey_question: Your agent's state in CXone couldn't be read just now; a dial checks it again."
+)
+
+
+def home_linked(agent_id: str, linked_by: str, linked_on: str) -> str:
+    by = mention(linked_by) if linked_by.startswith(("U", "W")) else linked_by
+    return (
+        f"You dial as CXone agent `{agent_id}` (linked by {by} on {linked_on}). "
+        "CXone rings that agent's phone first, then the number."
+    )
+
+
+def home_unlinked(admins: Iterable[str], link_by_email: bool) -> str:
+    admins = list(admins)
+    who = f"an admin ({people(admins)})" if admins else "whoever runs the bot"
+    if link_by_email:
+        return (
+            "You're not linked to a CXone agent yet. Your first dial links you to the one "
+            "active CXone agent whose email address is your Slack email; if there is none, "
+            f"ask {who} to run `/dial link @you AGENT_ID`."
+        )
+    return (
+        "You're not linked to a CXone agent yet, so dialbot doesn't know whose phone to ring. "
+        f"Ask {who} to run `/dial link @you AGENT_ID` with your CXone agent id."
+    )
+
+
+def home_state(state_words: str) -> str:
+    return f":large_green_circle: Your agent is *{state_words}* in CXone."
+
+
+def home_team(link_count: int) -> str:
+    people_word = "person is" if link_count == 1 else "people are"
+    return f"*Team* · {link_count:,} {people_word} linked to CXone agents."
+
+
+def home_dialable(mentions: list[str], more: int) -> str:
+    if not mentions:
+        return "*You may dial as* any linked agent; no one else is linked yet."
+    rest = f" and {more:,} more" if more > 0 else ""
+    return (
+        f"*You may dial as* {', '.join(mentions)}{rest} (supervisor): pick one in "
+        "“Dial as” in the form, or type `/dial NUMBER as @agent`."
+    )
+
+
+def home_updated(when: str) -> str:
+    return f"Updated {when}. This tab is refreshed each time you open it and after each dial."
+
+
+HOME_OUTCOMES = {
+    "pending": ":hourglass: Waiting for Dial",
+    "dialing": ":hourglass_flowing_sand: Dialing…",
+    "placed": ":white_check_mark: Placed",
+    "rejected": ":x: Not placed",
+    "unknown": ":warning: Outcome unknown",
+    "cancelled": ":heavy_minus_sign: Cancelled",
+    "expired": ":heavy_minus_sign: Expired",
+}
 
 
 def confirm_heading(number_display: str, agent_name: str) -> str:

@@ -1,6 +1,7 @@
 """Turn the text after `/dial` into a typed command, or a UsageError naming what was wrong.
 
 Grammar (INTERFACE.md):
+    /dial                                 (opens the dial modal)
     /dial <number> [as @agent] [contact <contactId>]
     /dial link @user <cxoneAgentId>      (admins)
     /dial unlink @user                    (admins)
@@ -86,11 +87,16 @@ class HelpCommand:
 
 
 @dataclass(frozen=True)
+class OpenModalCommand:
+    """`/dial` with nothing after it: the dial modal."""
+
+
+@dataclass(frozen=True)
 class UsageError:
     problem: str
 
 
-Command = DialCommand | LinkCommand | UnlinkCommand | WhoisCommand | HelpCommand
+Command = DialCommand | LinkCommand | UnlinkCommand | WhoisCommand | HelpCommand | OpenModalCommand
 
 
 def strip_control_chars(text: str) -> str:
@@ -141,8 +147,10 @@ def _parse(text: object) -> Command | UsageError:
             f"{MAX_COMMAND_LENGTH}. Type just the number, and `as @agent` or `contact ID` "
             "if you need them."
         )
+    if not text.strip():
+        return OpenModalCommand()
     tokens = _TOKEN.findall(strip_control_chars(text))
-    if not tokens:
+    if not tokens:  # only control or invisible characters: say how to use it
         return HelpCommand()
     head = tokens[0].lower()
     if head == "help":
@@ -211,14 +219,22 @@ def _parse_dial(tokens: list[str]) -> DialCommand | UsageError:
         else:
             if value is None or value.lower() in _KEYWORDS:
                 return UsageError("`contact` needs a contact id after it, like `contact C-77`.")
-            if not _CONTACT_ID.fullmatch(value):
-                return UsageError(
-                    f"“{_show(value, 40)}” isn't a contact id I can send: use up to "
-                    f"{MAX_ID_LENGTH} letters, digits and - _ . : ;"
-                )
-            contact_id = value
+            contact = parse_contact_id(value)
+            if isinstance(contact, UsageError):
+                return contact
+            contact_id = contact
         index += 2
     return DialCommand(number=number, agent=agent, contact_id=contact_id)
+
+
+def parse_contact_id(text: str) -> str | UsageError:
+    """A CXone contact id as typed (after `contact`, or in the dial modal's field)."""
+    if not _CONTACT_ID.fullmatch(text):
+        return UsageError(
+            f"“{_show(text, 40)}” isn't a contact id I can send: use up to "
+            f"{MAX_ID_LENGTH} letters, digits and - _ . : ;"
+        )
+    return text
 
 
 def _number_part(token: str) -> str | UsageError:

@@ -148,6 +148,18 @@ def mask_number(e164: str) -> str:
     digits, with every other digit masked; at least 3 digits always stay hidden.
     Never raises; text that isn't a phone number keeps only its last 2 characters.
     """
+    if isinstance(e164, str):
+        return _mask_cached(e164)
+    return _mask_safely(e164)
+
+
+# The App Home masks ten numbers per render, a report one or two: each is a parse.
+@functools.lru_cache(maxsize=4096)
+def _mask_cached(e164: str) -> str:
+    return _mask_safely(e164)
+
+
+def _mask_safely(e164: object) -> str:
     try:
         return _mask(e164)
     except Exception:

@@ -50,6 +50,20 @@ def test_every_ack_latency_row_is_measured_for_both_apps(quick_run):
                     assert 0 < cell["p50_ms"] <= cell["p99_ms"]
 
 
+def test_the_dial_modal_and_the_app_home_are_measured(quick_run):
+    figures, markdown = quick_run
+    for label in figures["latency_labels"]:
+        (cell,) = figures["modal_ack"][label].values()
+        assert cell["errors"] == 0 and cell["samples"] > 0  # every ack was "Dialing…"
+        assert 0 < cell["p50_ms"] <= cell["p99_ms"]
+    home = figures["home"]
+    assert home["dials"] > 0
+    for persona in ("linked", "admin", "supervisor"):
+        assert 0 < home[persona]["p50_ms"] <= home[persona]["p99_ms"]
+        assert home[persona]["blocks"] <= 100  # Slack's limit for a home view
+    assert "Dial modal submit ack" in markdown and "App Home render" in markdown
+
+
 def test_dialbot_places_each_call_once_with_one_token(quick_run):
     figures, _ = quick_run
     ours = figures["per_call"]["dialbot"]
@@ -93,7 +107,7 @@ def test_results_file_carries_the_table_machine_and_command(quick_run):
     table_rows = [line for line in markdown.splitlines() if line.startswith("| ")]
     assert len(table_rows) == len(figures["rows"]) + 2  # + the header and its rule
     ids = {row["id"] for row in figures["rows"]}
-    assert {"per_call", "cold_start", "overhead", "sustained", "rss/app"} <= ids
+    assert {"per_call", "cold_start", "overhead", "sustained", "rss/app", "home/admin"} <= ids
 
 
 def _postgres_reachable() -> bool:

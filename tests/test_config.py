@@ -125,8 +125,8 @@ def test_env_example_and_manifest_cover_the_interface():
     manifest = yaml.safe_load((root / "manifest.yml").read_text())
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/dial" and command["should_escape"] is True
-    (shortcut,) = manifest["features"]["shortcuts"]
-    assert shortcut["callback_id"] == "dial_from_message"
+    shortcuts = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {"dial_from_message": "message", "dial_place_call": "global"}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands",
         "chat:write",
@@ -135,4 +135,14 @@ def test_env_example_and_manifest_cover_the_interface():
     }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_the_manifest_documents_the_http_request_url_for_events_too():
+    import pathlib
+
+    manifest = (pathlib.Path(__file__).resolve().parent.parent / "manifest.yml").read_text()
+    events = manifest.split("event_subscriptions:")[1].split("bot_events")[0]
+    assert "# request_url: https://your-host.example.com/slack/events" in events

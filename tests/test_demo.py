@@ -104,6 +104,7 @@ def runs(tmp_path_factory) -> dict[str, Run]:
         "timeout": [*module, "--fault", "timeout"],
         "revoked": [*module, "--fault", "revoked"],
         "console script": [str(DIALBOT), "demo"],
+        "modal": [*module, "--via", "modal"],
     }
     isolated = _no_network_command()
     if isolated:
@@ -118,25 +119,31 @@ def runs(tmp_path_factory) -> dict[str, Run]:
     results = {}
     for name, process in processes.items():
         try:
-            stdout, stderr = process.communicate(timeout=60)
+            # Seconds each when the machine is idle; eight at once on a busy 2-core
+            # machine took 50 s, so a hung run is only declared so after two minutes.
+            stdout, stderr = process.communicate(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()
             stdout, stderr = process.communicate()
-            stderr += "\n[killed after 60 s]"
+            stderr += "\n[killed after 120 s]"
         results[name] = Run(process.returncode, stdout, stderr, time.monotonic() - started)
     return results
 
 
-ALL_RUNS = ["plain", "429", "500", "timeout", "revoked", "console script"]
+ALL_RUNS = ["plain", "429", "500", "timeout", "revoked", "console script", "modal"]
 
 
 @pytest.mark.parametrize("name", ALL_RUNS)
 def test_every_run_exits_0_with_a_whole_transcript(runs, name):
     run = runs[name]
     assert run.returncode == 0, run.stdout + run.stderr
+    first_steps = (
+        ("── 1. Alice opens dialbot's Home tab", "── 2. Alice presses [ Place a call ]")
+        if name == "modal"
+        else ("── 2. Only Alice sees (the confirm card)", "── 3. Alice presses [ Dial ]")
+    )
     for heading in (
-        "── 2. Only Alice sees (the confirm card)",
-        "── 3. Alice presses [ Dial ]",
+        *first_steps,
         "── 4. CXone received: POST /api/journey/v1/outbound",
         "── 5. #sales got",
         "── 6. #dial-log",
@@ -200,6 +207,30 @@ def test_the_plain_demo_shows_the_card_the_call_and_the_posts(runs):
     notification = out.split("── 6.")[1].split("── Outcome")[0]
     assert "in #sales from their CXone agent phone (agent 1001): placed" in notification
     assert "── 7." not in out, out  # nothing went wrong, so the app logged no warnings
+
+
+def test_the_modal_demo_shows_the_home_the_form_and_the_outcome_in_the_modal(runs):
+    run = runs["modal"]
+    out = run.text
+    home = out.split("── 1.")[1].split("── 2.")[0]
+    assert "You dial as CXone agent 1001" in home and "[ Place a call ]" in home
+    assert "No dials yet" in home
+    form = out.split("── 2.")[1].split("── 3.")[0]
+    assert "┤ Place a call ├" in form and "Phone number: [ ⟨+1 415 555 0123⟩ ]" in form
+    assert "[ Cancel ] [ Dial ]" in form
+    submitted = out.split("── 3.")[1].split("── 4.")[0]
+    assert "Phone number: [ +1 (415) 555-0123 ]" in submitted and "[ #sales ▾ ]" in submitted
+    assert "Dialing +1 415-555-0123 as alice…" in submitted
+    outcome = re.fullmatch(rf"PLACED \(CXone call id ({UUID})\) ─+", run.outcome())
+    assert outcome, run.outcome()
+    assert (
+        f"Call to +1 415-555-0123 placed as alice (CXone call id {outcome.group(1)})" in submitted
+    )
+    sales = out.split("── 5.")[1].split("── 6.")[0]
+    assert "@alice is calling +1 415-•••-0123" in sales and "in the thread under it:" in sales
+    after = out.split("── 7.")[1].split("── Outcome")[0]
+    assert "Placed · +1 415-•••-0123 ·" in after and "UTC" in after
+    assert "<!date" not in run.stdout  # dates are shown as a person reads them
 
 
 def test_429_waits_as_cxone_asks_then_places_the_call(runs):
@@ -291,3 +322,45 @@ def test_block_kit_reads_as_text():
         "(⚠ see the help (https://example.com/help))",
     ]
     assert render.mrkdwn_to_text("run `/dial <number>` &amp; wait") == "run /dial <number> & wait"
+    assert render.mrkdwn_to_text("at <!date^0^{time}|1970-01-01 00:00 UTC>") == (
+        "at 1970-01-01 00:00 UTC"
+    )
+
+
+def test_a_view_reads_as_text_with_its_fields_and_buttons():
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Place a call"},
+        "submit": {"type": "plain_text", "text": "Dial"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "n",
+                "label": {"type": "plain_text", "text": "Number"},
+                "hint": {"type": "plain_text", "text": "US unless +"},
+                "element": {
+                    "type": "plain_text_input",
+                    "placeholder": {"type": "plain_text", "text": "+1 415"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "c",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Channel"},
+                "element": {"type": "conversations_select", "initial_conversation": "C0SALES"},
+            },
+        ],
+    }
+    names = {"C0SALES": "sales"}
+    assert render.render_view(view, names) == [
+        "┤ Place a call ├",
+        "",
+        "Number: [ ⟨+1 415⟩ ]",
+        "   (US unless +)",
+        "Channel (optional): [ #sales ▾ ]",
+        "",
+        "[ Cancel ]  [ Dial ]",
+    ]
+    assert render.render_view(view, names, {"n": "911"})[2] == "Number: [ 911 ]"

@@ -7,6 +7,7 @@ from bot.parsing import (
     DialCommand,
     HelpCommand,
     LinkCommand,
+    OpenModalCommand,
     UnlinkCommand,
     UsageError,
     UserRef,
@@ -22,8 +23,11 @@ ALICE_ESCAPED = UserRef(user_id="U0123ABCD", name="alice")
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", HelpCommand()),
-        ("   ", HelpCommand()),
+        ("", OpenModalCommand()),
+        ("   ", OpenModalCommand()),
+        ("\t \n", OpenModalCommand()),
+        ("\x00\x00", HelpCommand()),  # only control characters: how to use it
+        ("\u200b", HelpCommand()),
         ("help", HelpCommand()),
         ("HELP", HelpCommand()),
         ("+14155550123", DialCommand("+14155550123", None, None)),
@@ -197,5 +201,5 @@ def test_quote_for_slack(text, limit, quoted):
 
 
 def test_parse_command_never_raises_for_non_text():
-    assert parse_command(None) == HelpCommand()  # type: ignore[arg-type]
+    assert parse_command(None) == OpenModalCommand()  # type: ignore[arg-type]
     assert isinstance(parse_command(12345), DialCommand)  # type: ignore[arg-type]

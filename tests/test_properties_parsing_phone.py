@@ -15,6 +15,7 @@ from bot.parsing import (
     DialCommand,
     HelpCommand,
     LinkCommand,
+    OpenModalCommand,
     UnlinkCommand,
     UsageError,
     UserRef,
@@ -32,7 +33,15 @@ budget = settings(
 )
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
-RESULT_TYPES = (DialCommand, LinkCommand, UnlinkCommand, WhoisCommand, HelpCommand, UsageError)
+RESULT_TYPES = (
+    DialCommand,
+    LinkCommand,
+    UnlinkCommand,
+    WhoisCommand,
+    HelpCommand,
+    OpenModalCommand,
+    UsageError,
+)
 POLICIES = [
     PhonePolicy(),
     PhonePolicy("GB", frozenset({"GB"})),

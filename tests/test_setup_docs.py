@@ -50,8 +50,8 @@ def test_the_manifest_names_as_many_http_mode_lines_as_it_has():
     text = MANIFEST.read_text()
     commented_urls = re.findall(r"^\s*#\s*(?:url|request_url):\s*https://", text, re.M)
 
-    assert len(commented_urls) == 2
-    assert "uncomment the two lines" in " ".join(text.split())
+    assert len(commented_urls) == 3  # the command, interactivity, event subscriptions
+    assert "uncomment the three lines" in " ".join(text.split())
 
 
 def shown(default: object) -> str:

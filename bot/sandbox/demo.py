@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.sandbox.scenario import FAULTS, Demo, DemoFailed
+from bot.sandbox.scenario import FAULTS, VIA, Demo, DemoFailed
 from bot.sandbox.transcript import Transcript
 
 
@@ -40,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "timeout (no answer in time), revoked (the access token was revoked)",
     )
     parser.add_argument(
+        "--via",
+        choices=VIA,
+        default="command",
+        help="how Alice dials: command (/dial and the confirm card, the default) or modal "
+        "(her App Home's Place a call button and the dial modal)",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="also show the app's log lines (on stderr)"
     )
     parser.set_defaults(func=run_demo)
@@ -57,7 +64,7 @@ def run_demo(args: argparse.Namespace) -> int:
             _clean_environment(),
             tempfile.TemporaryDirectory(prefix="dialbot-demo-") as workdir,
         ):
-            Demo(out, Path(workdir), fault, logs).run()
+            Demo(out, Path(workdir), fault, logs, via=args.via).run()
     except DemoFailed as error:
         out.say()
         out.say(f"The demo did not finish: {error}")

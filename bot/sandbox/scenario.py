@@ -1,8 +1,10 @@
 """The demo's story: the real app against the local stand-ins, acted out as Slack
 would, and what each party saw, told as it happens.
 
-An admin links Alice to a CXone agent, Alice types /dial and presses Dial; a `Fault`
-makes CXone misbehave first so people can see how each failure looks.
+An admin links Alice to a CXone agent, Alice types /dial and presses Dial (or, `via`
+"modal", opens her App Home, presses Place a call and submits the dial modal: see
+bot/sandbox/modal_demo.py); a `Fault` makes CXone misbehave first so people can see how
+each failure looks.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ SALES, DIAL_LOG = "C0SALES", "C0DIALLOG"
 CHANNELS = {SALES: "sales", DIAL_LOG: "dial-log"}
 USERS = (*DEFAULT_USERS, demo_user(ADMIN, "dana", "Dana Admin"))
 TYPED_NUMBER = "+1 (415) 555-0123"
+VIA = ("command", "modal")  # how Alice dials: /dial and the card, or the App Home and modal
 
 
 # --- faults ------------------------------------------------------------------------
@@ -111,12 +114,19 @@ def demo_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, workdir: Path) ->
 
 class Demo:
     def __init__(
-        self, out: Transcript, workdir: Path, fault: Fault | None, logs: list[str]
+        self,
+        out: Transcript,
+        workdir: Path,
+        fault: Fault | None,
+        logs: list[str],
+        *,
+        via: str = "command",
     ) -> None:
         self.out = out
         self.logs = logs
         self.workdir = workdir
         self.fault = fault
+        self.via = via
         self.names = {**{u["id"]: u["name"] for u in USERS}, **CHANNELS}
 
     def run(self) -> None:
@@ -179,6 +189,40 @@ class Demo:
         out.say("Only @dana sees:", 3)
         out.box(render_message(answer, self.names))
 
+        if self.via == "modal":
+            from bot.sandbox.modal_demo import ModalSteps
+
+            steps = ModalSteps(self, slack)
+            request_id = steps.dial(cxone, tokens, store)
+        else:
+            request_id = self._dial_by_command(slack, cxone, tokens)
+
+        out.section(f"4. CXone received: POST {OUTBOUND_PATH}")
+        self._cxone_side(cxone)
+
+        out.section("5. #sales got:")
+        self._channel(slack.posts(SALES))
+        out.section("6. #dial-log (the notification channel, DIAL_NOTIFY_CHANNEL) got:")
+        self._channel(slack.posts(DIAL_LOG))
+        last = 6
+        if self.via == "modal":
+            steps.home_after(last := 7)
+
+        if self.logs:
+            out.section(
+                f"{last + 1}. The app's log said (warnings and errors; --verbose shows all):"
+            )
+            for line in self.logs:
+                out.say(line, 3)
+
+        request = store.get_request(request_id)
+        if request is None:
+            raise DemoFailed(f"the app's database has no dial request {request_id}.")
+        self._outcome(request)
+
+    def _dial_by_command(self, slack: _SlackSide, cxone: CXoneSandbox, tokens: TokenClient) -> str:
+        """Steps 1 to 3: /dial, the card, the press; the request's id."""
+        out = self.out
         out.section(f"1. Alice types in #sales:  /dial {TYPED_NUMBER}")
         card, response_url = slack.slash(ALICE, TYPED_NUMBER)
         out.say(
@@ -206,24 +250,7 @@ class Demo:
             out.say("first:" if number == 0 else "then:", 3)
             out.box(render_message(shown, self.names))
         out.say(f"(the outcome arrived {waited:.1f} s after the press)", 3)
-
-        out.section(f"4. CXone received: POST {OUTBOUND_PATH}")
-        self._cxone_side(cxone)
-
-        out.section("5. #sales got:")
-        self._channel(slack.posts(SALES))
-        out.section("6. #dial-log (the notification channel, DIAL_NOTIFY_CHANNEL) got:")
-        self._channel(slack.posts(DIAL_LOG))
-
-        if self.logs:
-            out.section("7. The app's log said (warnings and errors; --verbose shows all):")
-            for line in self.logs:
-                out.say(line, 3)
-
-        request = store.get_request(request_id)
-        if request is None:
-            raise DemoFailed(f"the app's database has no dial request {request_id}.")
-        self._outcome(request)
+        return request_id
 
     def _cxone_side(self, cxone: CXoneSandbox) -> None:
         out = self.out

@@ -7,7 +7,11 @@ it with `WebClient(base_url=standin.url, token=standin.bot_token)`.
 It answers the methods the bot uses the way Slack does (auth.test, chat.postMessage,
 chat.postEphemeral, chat.update, chat.delete, users.list, users.info,
 users.lookupByEmail, conversations.info, views.open, views.update, views.publish);
-any other method answers {"ok": true}.
+any other method answers {"ok": true}. Views are checked as Slack checks them: a
+trigger_id is good for 3 s and one views.open (`expired_trigger_id`,
+`exchanged_trigger_id`, `invalid_trigger_id`), a view has at most 100 blocks and 250 kB
+and a modal a title of at most 24 characters (`invalid_arguments`, `view_too_large`),
+and a modal the person closed (`close_view()`) is `not_found` to views.update.
 `apps.connections.open` takes the app-level token instead (and only it does) and
 answers a URL from `socket_mode_url`, e.g. a SocketModeStandIn's `issue_url`.
 Every call is recorded. `fail()` makes chosen calls fail like Slack does
@@ -17,6 +21,7 @@ whose posts (what Bolt's `respond()` sends) are recorded too.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -36,6 +41,10 @@ TEAM_ID = "T0DEMO"
 BOT_USER_ID = "U0DIALBOT"
 BOT_ID = "B0DIALBOT"
 RESPONSE_URL_USES = 5  # Slack accepts five posts per response_url
+TRIGGER_SECONDS = 3.0  # a trigger_id is good for 3 s, and for one views.open
+VIEW_MAX_BLOCKS = 100  # for modals and home tabs
+VIEW_MAX_BYTES = 250_000  # views.open/update/publish: view_too_large beyond it
+VIEW_TEXT_LIMITS = {"title": 24, "submit": 24, "close": 24}  # plain_text, characters
 
 
 def demo_user(user_id: str, name: str, real_name: str, *, email: str | None = None) -> dict:
@@ -136,7 +145,8 @@ class SlackApiStandIn(LocalHttpServer):
     ) -> None:
         super().__init__(port=port)
         self.bot_token = bot_token
-        self.users: list[dict] = [dict(u) for u in (DEFAULT_USERS if users is None else users)]
+        # Deep copies: a test that renames someone must not rename them for the next test.
+        self.users: list[dict] = copy.deepcopy(list(DEFAULT_USERS if users is None else users))
         self.channels: dict[str, str] = dict(channels or {"C0DEMO": "dial-demo"})
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -152,6 +162,7 @@ class SlackApiStandIn(LocalHttpServer):
         self._closed_urls: dict[str, str] = {}
         self._views: dict[str, dict[str, Any]] = {}  # view id -> the view as Slack holds it
         self._homes: dict[str, str] = {}  # user id -> the id of their published home view
+        self._used_triggers: set[str] = set()
         self._last_ts_micros = 0
 
     def __repr__(self) -> str:
@@ -420,18 +431,41 @@ class SlackApiStandIn(LocalHttpServer):
             view_id = self._homes.get(user_id)
         return self.view(view_id) if view_id else None
 
+    def opened_views(self) -> list[dict[str, Any]]:
+        """The views views.open opened, as they stand now, oldest first."""
+        opened = [c.response["view"]["id"] for c in self.calls_to("views.open") if c.ok]
+        return [view for view in (self.view(view_id) for view_id in opened) if view]
+
+    def close_view(self, view_id: str) -> None:
+        """The person closed the modal: later views.update calls answer not_found."""
+        with self._lock:
+            self._views.pop(view_id, None)
+
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
-            return {"ok": False, "error": "invalid_arguments"}
         view = _maybe_json(args.get("view"))
-        if not isinstance(view, dict) or view.get("type") != "modal":
-            return {"ok": False, "error": "invalid_arguments"}
+        if trigger_error := self._take_trigger(args.get("trigger_id")):
+            return {"ok": False, "error": trigger_error}
+        if problems := view_problems(view, expected_type="modal"):
+            return _view_refused(problems)
         return {"ok": True, "view": self._store_view(view)}
+
+    def _take_trigger(self, trigger: Any) -> str | None:
+        """Why a trigger_id cannot open a view (None: it can, and now it is used)."""
+        issued = _trigger_time(trigger)
+        if issued is None:
+            return "invalid_trigger_id"
+        with self._lock:
+            if trigger in self._used_triggers:
+                return "exchanged_trigger_id"
+            if time.time() - issued > TRIGGER_SECONDS:
+                return "expired_trigger_id"
+            self._used_triggers.add(trigger)
+        return None
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _maybe_json(args.get("view"))
-        if not isinstance(view, dict) or not view.get("type"):
-            return {"ok": False, "error": "invalid_arguments"}
+        if problems := view_problems(view):
+            return _view_refused(problems)
         view_id = args.get("view_id")
         if not view_id:
             external_id = args.get("external_id")
@@ -441,6 +475,11 @@ class SlackApiStandIn(LocalHttpServer):
         with self._lock:
             if not view_id or view_id not in self._views:
                 return {"ok": False, "error": "not_found"}
+            held = self._views[view_id]
+        if args.get("hash") and args["hash"] != held.get("hash"):
+            return {"ok": False, "error": "hash_conflict"}
+        if held.get("type") != view.get("type"):
+            return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": self._store_view(view, view_id)}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -448,8 +487,8 @@ class SlackApiStandIn(LocalHttpServer):
         view = _maybe_json(args.get("view"))
         if not user_id:
             return {"ok": False, "error": "invalid_arguments"}
-        if not isinstance(view, dict) or view.get("type") != "home":
-            return {"ok": False, "error": "invalid_arguments"}
+        if problems := view_problems(view, expected_type="home"):
+            return _view_refused(problems)
         with self._lock:
             view_id = self._homes.get(user_id)
         stored = self._store_view(view, view_id)
@@ -496,6 +535,56 @@ class SlackApiStandIn(LocalHttpServer):
                 RespondCall(token, _parse_json(body), datetime.now(UTC), status)
             )
         return status, text
+
+
+def view_problems(view: Any, *, expected_type: str | None = None) -> list[str]:
+    """What Slack would refuse in a view (views.open/update/publish, a response_action):
+    empty when it would take it. "view_too_large" first when it is too big."""
+    if not isinstance(view, dict) or not view.get("type"):
+        return ["the view must be an object with a type"]
+    if len(json.dumps(view).encode()) > VIEW_MAX_BYTES:
+        return ["view_too_large"]
+    kind = view["type"]
+    problems = []
+    if expected_type and kind != expected_type:
+        problems.append(f"the view's type must be {expected_type}, not {kind}")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        problems.append("blocks must be a list")
+    elif len(blocks) > VIEW_MAX_BLOCKS:
+        problems.append(f"must provide no more than {VIEW_MAX_BLOCKS} items [/view/blocks]")
+    if kind == "modal" and not (view.get("title") or {}).get("text"):
+        problems.append("a modal needs a title")
+    for name, limit in VIEW_TEXT_LIMITS.items():
+        text = (view.get(name) or {}).get("text") or ""
+        if len(text) > limit:
+            problems.append(f"{name} must be at most {limit} characters [/view/{name}/text]")
+    has_inputs = isinstance(blocks, list) and any(
+        isinstance(b, dict) and b.get("type") == "input" for b in blocks
+    )
+    if kind == "modal" and has_inputs and not view.get("submit"):
+        problems.append("a modal with input blocks needs a submit button [/view/submit]")
+    return problems
+
+
+def _view_refused(problems: list[str]) -> dict[str, Any]:
+    if problems == ["view_too_large"]:
+        return {"ok": False, "error": "view_too_large"}
+    return {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+    }
+
+
+def _trigger_time(trigger: Any) -> float | None:
+    """When a trigger_id was issued (see slack_requests.trigger_id), or None if it is not
+    one: Slack's are three dot-separated parts."""
+    parts = trigger.split(".") if isinstance(trigger, str) else []
+    if len(parts) != 3 or not parts[0].isdigit() or not all(parts):
+        return None
+    value = int(parts[0])
+    return value / 1000 if value > 10**11 else float(value)  # milliseconds, or seconds
 
 
 def _token_of(url_or_token: str) -> str:

@@ -26,7 +26,9 @@ from bot.config import Settings
 from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
 from bot.phone import PhonePolicy
+from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
+from bot.slack.home import AppHome
 from bot.slack.listeners import register
 from bot.slack.reporter import OutcomeReporter, Presentation
 from bot.slack.users import UserDirectory
@@ -57,8 +59,9 @@ def build_client(settings: Settings) -> WebClient:
 
 
 def lookup_client(client: WebClient) -> WebClient:
-    """A client for lookups on an ack path: short timeout, and no waiting out a 429
-    (a Retry-After of 30 s would blow Slack's 3 s); a failed lookup is reported instead."""
+    """A client for lookups and views on an ack path: short timeout, and no waiting out a
+    429 (a Retry-After of 30 s would blow Slack's 3 s, or a trigger_id's); a failure is
+    reported instead. The App Home publishes on it too: a home is never worth a thread."""
     return WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
 
 
@@ -115,7 +118,8 @@ def build_front_end(
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
     )
-    users = UserDirectory(lookup_client(client))
+    quick = lookup_client(client)
+    users = UserDirectory(quick)
     presentation = Presentation(
         phone_policy=policy,
         mask_numbers=settings.dial_mask_numbers,
@@ -128,6 +132,9 @@ def build_front_end(
         service=service,
         users=users,
         reporter=reporter,
+        modal=DialModal(quick, service),
+        # state_reader: connect the agent-state read here to show it on the home.
+        home=AppHome(quick, service, presentation),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
     )
@@ -209,3 +216,4 @@ def _recover_stuck(front: DialFrontEnd, older_than_seconds: float | None = None)
             front.reporter.report_recovered(request)
         except Exception:
             log.exception(messages.LOG_UNHANDLED, request.id)
+        front.home.refresh_after(request)

@@ -8,6 +8,8 @@ are escaped by these functions; ids and numbers come from our own records).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +18,21 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot import messages
-from bot.parsing import quote_for_slack
+from bot.dialing import DialField
+from bot.parsing import MAX_ID_LENGTH, quote_for_slack
+from bot.phone import MAX_TYPED_LENGTH
 from bot.store import DialRequest, DialState
 
 CONFIRM_ACTION = "dial_confirm"
@@ -31,6 +40,19 @@ CANCEL_ACTION = "dial_cancel"
 MODAL_CALLBACK_ID = "dial_modal"
 ACTIONS_BLOCK_ID = "dial_actions"
 SECTION_TEXT_LIMIT = 3000  # Block Kit's limit for a section's text
+
+# The dial modal's fields: (block_id, action_id) each, as Slack hands them back in
+# view.state.values[block_id][action_id].
+NUMBER_BLOCK, NUMBER_ACTION = "dial_number", "number"
+AGENT_BLOCK, AGENT_ACTION = "dial_as", "agent"
+CONTACT_BLOCK, CONTACT_ACTION = "dial_contact", "contact"
+CHANNEL_BLOCK, CHANNEL_ACTION = "dial_channel", "channel"
+FIELD_BLOCKS = {
+    DialField.NUMBER: NUMBER_BLOCK,
+    DialField.AGENT: AGENT_BLOCK,
+    DialField.CONTACT: CONTACT_BLOCK,
+    DialField.CHANNEL: CHANNEL_BLOCK,
+}
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,109 @@ def help_message(usage: str) -> Message:
 
 def usage_message(problem: str, usage: str) -> Message:
     return _render(messages.usage_problem(problem, usage), [_section(problem), _context(usage)])
+
+
+def dial_form_view(
+    *,
+    show_agent: bool,
+    show_contact: bool,
+    default_contact_id: str | None,
+    default_region: str,
+    initial_channel: str | None = None,
+) -> dict[str, Any]:
+    """The dial modal's form. "Dial as" only for supervisors, the contact only where the
+    CXone API takes one; the outcome's conversation starts as `initial_channel` when the
+    front end knows it, else as the one the person is looking at (when Slack says)."""
+    fields: list[Block] = [
+        _section(messages.MODAL_INTRO),
+        InputBlock(
+            block_id=NUMBER_BLOCK,
+            label=messages.NUMBER_LABEL,
+            hint=messages.number_hint(default_region),
+            element=PlainTextInputElement(
+                action_id=NUMBER_ACTION,
+                placeholder=messages.NUMBER_PLACEHOLDER,
+                max_length=MAX_TYPED_LENGTH,
+                focus_on_load=True,
+            ),
+        ),
+    ]
+    if show_agent:
+        fields.append(
+            InputBlock(
+                block_id=AGENT_BLOCK,
+                label=messages.AGENT_LABEL,
+                hint=messages.AGENT_HINT,
+                optional=True,
+                element=UserSelectElement(
+                    action_id=AGENT_ACTION, placeholder=messages.AGENT_PLACEHOLDER
+                ),
+            )
+        )
+    if show_contact:
+        fields.append(
+            InputBlock(
+                block_id=CONTACT_BLOCK,
+                label=messages.CONTACT_LABEL,
+                hint=messages.contact_hint(default_contact_id),
+                optional=bool(default_contact_id),
+                element=PlainTextInputElement(
+                    action_id=CONTACT_ACTION,
+                    placeholder=default_contact_id or "C-77",
+                    max_length=MAX_ID_LENGTH,
+                ),
+            )
+        )
+    fields.append(
+        InputBlock(
+            block_id=CHANNEL_BLOCK,
+            label=messages.CHANNEL_LABEL,
+            hint=messages.CHANNEL_HINT,
+            optional=True,
+            element=ConversationSelectElement(
+                action_id=CHANNEL_ACTION,
+                placeholder=messages.CHANNEL_PLACEHOLDER,
+                initial_conversation=initial_channel,
+                default_to_current_conversation=initial_channel is None or None,
+                # A response_url for the chosen conversation comes with the submission:
+                # the private fallback when the bot cannot post there.
+                response_url_enabled=True,
+                filter=ConversationFilter(
+                    include=["public", "private", "mpim", "im"], exclude_bot_users=True
+                ),
+            ),
+        )
+    )
+    view = View(
+        type="modal",
+        callback_id=MODAL_CALLBACK_ID,
+        title=PlainTextObject(text=messages.MODAL_TITLE),
+        submit=PlainTextObject(text=messages.MODAL_SUBMIT),
+        close=PlainTextObject(text=messages.MODAL_CANCEL),
+        blocks=fields,
+    )
+    return view.to_dict()
+
+
+def field_block(field: DialField | None, present: Iterable[str]) -> str:
+    """The block a refusal is shown next to: its field's, else (a refusal about the dial
+    as a whole, or a field this person's form does not have) the number's."""
+    block = FIELD_BLOCKS.get(field) if field else None
+    return block if block in set(present) else NUMBER_BLOCK
+
+
+_MENTION_MARKUP = re.compile(r"<@([UW][A-Z0-9]+)>")
+
+
+def plain_text(mrkdwn: str, name_of: Callable[[str], str | None]) -> str:
+    """One of our mrkdwn sentences as plain text (what Slack shows next to a modal's
+    field): mentions become @name, bold and code marks go. User text in it stays escaped."""
+
+    def mention(match: re.Match[str]) -> str:
+        return "@" + quote_for_slack(name_of(match.group(1)) or match.group(1), limit=80)
+
+    text = _MENTION_MARKUP.sub(mention, mrkdwn).replace("*", "").replace("`", "")
+    return text[: SECTION_TEXT_LIMIT - 1] + "…" if len(text) > SECTION_TEXT_LIMIT else text
 
 
 def modal_view(message: Message) -> dict[str, Any]:

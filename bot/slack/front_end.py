@@ -1,7 +1,8 @@
 """DialFrontEnd: what every Slack listener needs, built once by build_app().
 
 Placing a call runs on `dial_executor`, a pool of its own, so a slow CXone can never
-hold up Bolt's listener threads and with them the acks.
+hold up Bolt's listener threads and with them the acks. When a dial ends, its outcome
+is reported and the homes of the people it belongs to are published again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from bot import messages
 from bot.dialing import DialService
 from bot.request_log import request_log
+from bot.slack.dial_modal import DialModal
+from bot.slack.home import AppHome
 from bot.slack.reporter import OutcomeReporter
 from bot.slack.users import UserDirectory
 from bot.store import DialRequest
@@ -26,6 +29,8 @@ class DialFrontEnd:
     service: DialService
     users: UserDirectory
     reporter: OutcomeReporter
+    modal: DialModal
+    home: AppHome
     dial_executor: Executor
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
 
@@ -42,3 +47,5 @@ class DialFrontEnd:
             self.reporter.report(final)
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
+            return
+        self.home.refresh_after(final)

@@ -10,8 +10,10 @@ failed post must neither crash the worker nor lead anyone to a second dial.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -23,9 +25,9 @@ from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import Message
 from bot.slack.errors import describe_slack_error
-from bot.slack.surfaces import CardSurface, ResponseUrlCard
+from bot.slack.surfaces import CardSurface, ModalCard, ResponseUrlCard
 from bot.slack.users import UserDirectory
-from bot.store import TERMINAL_STATES, DialRequest
+from bot.store import TERMINAL_STATES, DialRequest, DialState
 
 log = logging.getLogger("bot.slack")
 
@@ -37,6 +39,15 @@ class Press(StrEnum):
 
 # Refusals after which nothing changed: the card comes back, buttons and all, with why.
 _CARD_AGAIN = frozenset({RefusalKind.RATE_LIMITED, RefusalKind.STORE_FAILED})
+# A submission refused because the modal already placed its call: show that call.
+_ALREADY = frozenset({RefusalKind.ALREADY_DIALING, RefusalKind.ALREADY_HANDLED})
+# Refusals no field of the modal can fix: the modal becomes the sentence.
+_WHOLE_MODAL = frozenset({RefusalKind.NOT_LINKED})
+# Where the modal's wording differs from /dial's (which names the command's grammar).
+_MODAL_WORDS = {
+    RefusalKind.NO_CONTACT: messages.MODAL_NO_CONTACT,
+    RefusalKind.NOT_SUPERVISOR: messages.MODAL_NOT_A_SUPERVISOR,
+}
 
 
 @dataclass(frozen=True)
@@ -103,8 +114,49 @@ class OutcomeReporter:
         )
 
     def card_surface(self, request: DialRequest) -> CardSurface:
-        """Where this request's card lives."""
+        """Where this request's card lives: the dial modal it was submitted from, else
+        behind its response_url."""
+        if request.view_id:
+            return ModalCard(self.client, request.view_id, request_id=request.id)
         return ResponseUrlCard(request.response_url, request_id=request.id)
+
+    def private_surface(self, request: DialRequest) -> CardSurface:
+        """Where the requester is told something privately: beside the card, or for the
+        modal, in the conversation they chose (its response_url from the submission)."""
+        return ResponseUrlCard(request.response_url, request_id=request.id)
+
+    # --- the dial modal -------------------------------------------------------------
+
+    def submission_answer(
+        self, result: Claimed | Refusal, present_blocks: Iterable[str]
+    ) -> dict[str, Any]:
+        """What the dial modal's ack says: the modal becomes "Dialing…" (or the state of
+        the call this modal already placed, or a sentence no field can fix), or it stays
+        with each refusal next to the field that can fix it."""
+        if isinstance(result, Claimed):
+            return _modal_update(self.card(result.request))
+        request = result.request
+        if request is not None and result.kind in _ALREADY and request.state != DialState.PENDING:
+            return _modal_update(self.card(request))
+        if result.kind in _WHOLE_MODAL:
+            return _modal_update(blocks.text_message(result.message))
+        words = _MODAL_WORDS.get(result.kind, result.message)
+        block = blocks.field_block(result.field, present_blocks)
+        return {"response_action": "errors", "errors": {block: self._plain(words)}}
+
+    def _plain(self, mrkdwn: str) -> str:
+        """A sentence for next to a field (plain text): people by name. At most one name
+        is looked up (the first, the person the refusal is about); the rest as cached."""
+        asked: list[str] = []
+
+        def name_of(user_id: str) -> str | None:
+            cached = self.users.cached_name(user_id)
+            if cached or asked:
+                return cached
+            asked.append(user_id)
+            return self.users.display_name(user_id)
+
+        return blocks.plain_text(mrkdwn, name_of)
 
     def answer_press(
         self, surface: CardSurface, press: Press, result: Claimed | DialRequest | Refusal
@@ -137,7 +189,8 @@ class OutcomeReporter:
         shown = self.presentation.shown_in_channels(request.phone_number)
         surface = self.card_surface(request)
         if not self._post_in_channel(request, shown):
-            self._privately(request, surface, blocks.private_outcome(request, number_shown=shown))
+            private = blocks.private_outcome(request, number_shown=shown)
+            self._privately(request, self.private_surface(request), private)
         self._notify(request, shown)
         if not surface.replace(self.card(request)):
             request_log(request.id, log).info(
@@ -158,7 +211,7 @@ class OutcomeReporter:
                 text=text,
             )
         if not told:
-            self._privately(request, self.card_surface(request), blocks.text_message(text))
+            self._privately(request, self.private_surface(request), blocks.text_message(text))
         self._notify(request, shown)
 
     # --- internals ------------------------------------------------------------------
@@ -222,3 +275,7 @@ class OutcomeReporter:
             )
             return False
         return True
+
+
+def _modal_update(message: Message) -> dict[str, Any]:
+    return {"response_action": "update", "view": blocks.modal_view(message)}

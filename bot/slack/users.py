@@ -73,6 +73,10 @@ class UserDirectory:
         user_id = next(iter(matches))
         return Resolved(user_id, self._cached_name(user_id) or name)
 
+    def cached_name(self, user_id: str) -> str | None:
+        """What to call a person if already known; never asks Slack."""
+        return self._cached_name(user_id)
+
     def display_name(self, user_id: str, fallback: str | None = None) -> str:
         """What to call a person: their display name, else real name, else username.
 

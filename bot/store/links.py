@@ -151,9 +151,15 @@ def get_unlink(connection: Connection, slack_user_id: str) -> AgentUnlink | None
     return to_unlink(row) if row else None
 
 
-def list_links(connection: Connection) -> list[AgentLink]:
-    rows = connection.execute(select(agent_links).order_by(agent_links.c.slack_user_id))
-    return [to_link(row) for row in rows]
+def list_links(connection: Connection, limit: int | None = None) -> list[AgentLink]:
+    query = select(agent_links).order_by(agent_links.c.slack_user_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [to_link(row) for row in connection.execute(query)]
+
+
+def count_links(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(agent_links)).scalar_one()
 
 
 def list_unlinks(connection: Connection) -> list[AgentUnlink]:

@@ -98,6 +98,7 @@ class DialRequest:
     call_id: str | None
     correlation_id: str | None
     error: str | None
+    view_id: str | None = None  # the dial modal it was submitted from, if it was
 
 
 class RowOutcome(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,6 +35,12 @@ class UTCDateTime(TypeDecorator):
 
 
 metadata = MetaData()
+
+# The states in which a request holds its dial modal's view (see the index below).
+CLAIMED_VIEW_WHERE = (
+    "view_id IS NOT NULL AND "  # one claimed request per view; NULL: not from a modal
+    "state IN ('dialing', 'placed', 'rejected', 'unknown')"
+)
 
 agent_links = Table(
     "agent_links",
@@ -77,10 +83,24 @@ dial_requests = Table(
     Column("call_id", String(255), nullable=True),
     Column("correlation_id", String(255), nullable=True),
     Column("error", Text, nullable=True),
+    # The dial modal a request was submitted from (its Slack view id), else None.
+    Column("view_id", String(64), nullable=True),
     # Rate limit: confirmations by one requester since a moment.
     Index("ix_dial_requests_requester_confirmed", "requester_id", "confirmed_at"),
     # Crash recovery: requests stuck in one state since a moment.
     Index("ix_dial_requests_state_confirmed", "state", "confirmed_at"),
     # History: newest first.
     Index("ix_dial_requests_created", "created_at"),
+    # One claimed request per dial modal: the claim (pending -> dialing) of a second
+    # submission from the same view breaks this index and fails, so it places no call.
+    Index(
+        "ux_dial_requests_claimed_view",
+        "view_id",
+        unique=True,
+        sqlite_where=text(CLAIMED_VIEW_WHERE),
+        postgresql_where=text(CLAIMED_VIEW_WHERE),
+    ),
+    # The App Home: a person's dials, as requester or as the agent, newest first.
+    Index("ix_dial_requests_requester_created", "requester_id", "created_at"),
+    Index("ix_dial_requests_agent_created", "agent_user_id", "created_at"),
 )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store import engine as store_engine
 from bot.store import links, migrate
@@ -39,6 +39,10 @@ ERROR_MAX_CHARS = 500
 TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error"})
 # Who a load of many rows records as having linked, unless the caller says.
 DEFAULT_LINKED_BY = {LinkSource.FILE: "DIAL_AGENT_MAP", LinkSource.IMPORT: "dialbot links import"}
+# The states in which a request holds its view's one claim (schema.CLAIMED_VIEW_WHERE).
+CLAIMED_STATES = frozenset(
+    {DialState.DIALING, DialState.PLACED, DialState.REJECTED, DialState.UNKNOWN}
+)
 RECOVERED_ERROR = (
     "dialbot stopped while this call was being placed, so CXone's answer never arrived; "
     "the call may or may not have been placed."
@@ -158,9 +162,13 @@ class Store:
         with self.engine.connect() as connection:
             return links.get_unlink(connection, slack_user_id)
 
-    def list_links(self) -> list[AgentLink]:
+    def list_links(self, limit: int | None = None) -> list[AgentLink]:
         with self.engine.connect() as connection:
-            return links.list_links(connection)
+            return links.list_links(connection, limit)
+
+    def count_links(self) -> int:
+        with self.engine.connect() as connection:
+            return links.count_links(connection)
 
     def list_unlinks(self) -> list[AgentUnlink]:
         with self.engine.connect() as connection:
@@ -203,8 +211,11 @@ class Store:
         channel_id: str,
         response_url: str | None,
         ttl_seconds: int,
+        view_id: str | None = None,
     ) -> DialRequest:
-        """Record a pending request; its id is unguessable and fits a button's value."""
+        """Record a pending request; its id is unguessable and fits a button's value.
+        `view_id` names the dial modal it was submitted from: of all the requests one
+        modal makes, at most one can ever be claimed (see transition())."""
         now = self._clock()
         values = {
             "id": secrets.token_urlsafe(16),
@@ -215,6 +226,7 @@ class Store:
             "contact_id": contact_id,
             "channel_id": channel_id,
             "response_url": response_url,
+            "view_id": view_id,
             "state": DialState.PENDING.value,
             "created_at": now,
             "expires_at": now + timedelta(seconds=ttl_seconds),
@@ -241,6 +253,9 @@ class Store:
         True for exactly one caller however many try at once. Moving to DIALING stamps
         confirmed_at; a terminal state stamps finished_at. `fields` may set call_id,
         correlation_id and error. An illegal move raises ValueError.
+
+        Requests from one dial modal (the same view_id) share one claim: once one of
+        them has left PENDING for DIALING, claiming another fails here too (False).
         """
         from_state, to_state = DialState(from_state), DialState(to_state)
         if to_state not in LEGAL_TRANSITIONS.get(from_state, frozenset()):
@@ -256,14 +271,27 @@ class Store:
             values["confirmed_at"] = now
         if to_state in TERMINAL_STATES:
             values["finished_at"] = now
-        with self._writer.begin() as connection:
-            result = connection.execute(
-                update(dial_requests)
-                .where(dial_requests.c.id == request_id)
-                .where(dial_requests.c.state == from_state.value)
-                .values(values)
-            )
+        try:
+            with self._writer.begin() as connection:
+                result = connection.execute(
+                    update(dial_requests)
+                    .where(dial_requests.c.id == request_id)
+                    .where(dial_requests.c.state == from_state.value)
+                    .values(values)
+                )
+        except IntegrityError:  # the view's claim is taken (ux_dial_requests_claimed_view)
+            return False
         return result.rowcount == 1
+
+    def claimed_request_for_view(self, view_id: str) -> DialRequest | None:
+        """The request of this dial modal that was claimed (dialing or finished), if any."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(dial_requests)
+                .where(dial_requests.c.view_id == view_id)
+                .where(dial_requests.c.state.in_([s.value for s in CLAIMED_STATES]))
+            ).first()
+        return _request(row) if row else None
 
     def set_parent_ts(self, request_id: str, ts: str) -> None:
         with self._writer.begin() as connection:
@@ -325,7 +353,7 @@ class Store:
         if states:
             query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
         with self.engine.connect() as connection:
-            return [_request(row) for row in connection.execute(query.limit(limit))]
+            return [_request(row) for row in connection.execute(query)]
 
 
 def _trim(text: str, limit: int) -> str:

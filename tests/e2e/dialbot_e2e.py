@@ -6,6 +6,7 @@ Slack's side is SlackApiStandIn, CXone's is CXoneSandbox (the tutorial's endpoin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -24,7 +25,17 @@ from bot.sandbox import wait_for
 from bot.sandbox.cxone import CXoneSandbox
 from bot.sandbox.settings import Endpoints
 from bot.sandbox.slack_api import SlackApiStandIn
-from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.sandbox.slack_requests import (
+    answer_problems,
+    app_home_opened_body,
+    block_action_body,
+    global_shortcut_payload,
+    interactive_body,
+    send,
+    slash_command_body,
+    view_action_payload,
+    view_submission_payload,
+)
 from bot.server import HttpServer
 from bot.store import Store
 
@@ -91,6 +102,104 @@ class DialBot:
         return [
             c.args for c in self.slack.calls_to("chat.postMessage") if c.args["channel"] == channel
         ]
+
+    # ---- the App Home and the dial modal -------------------------------------------
+
+    def open_home(self, user_id: str) -> dict[str, Any]:
+        """The person opens the Home tab: the home the app publishes for them."""
+        published = len(self.slack.calls_to("views.publish"))
+        answer = self.post(app_home_opened_body(user_id=user_id, view=self.slack.home_of(user_id)))
+        assert answer.status_code == 200, answer.text
+
+        def theirs() -> bool:  # other homes may be published meanwhile (after a dial)
+            later = self.slack.calls_to("views.publish")[published:]
+            return any(c.args.get("user_id") == user_id and c.ok for c in later)
+
+        wait_for(theirs)
+        return self.slack.home_of(user_id)
+
+    def _new_modal(self, send_request) -> dict[str, Any]:
+        opened = len(self.slack.calls_to("views.open"))
+        answer = send_request()
+        assert answer.status_code == 200, answer.text
+        wait_for(lambda: len(self.slack.calls_to("views.open")) > opened)
+        call = self.slack.calls_to("views.open")[opened]
+        assert call.ok, call.response
+        return self.slack.view(call.response["view"]["id"])
+
+    def modal_by_shortcut(self, user_id: str) -> dict[str, Any]:
+        payload = global_shortcut_payload(user_id=user_id, callback_id="dial_place_call")
+        return self._new_modal(lambda: self.post(interactive_body(payload)))
+
+    def modal_by_slash(self, user_id: str, *, channel_id: str = CHANNEL) -> dict[str, Any]:
+        def slash():
+            answer = self.slash(user_id, "", channel_id=channel_id).response
+            assert answer.text == "", answer.text  # acked empty: the modal says it all
+            return answer
+
+        return self._new_modal(slash)
+
+    def modal_from_home(self, user_id: str) -> dict[str, Any]:
+        home = self.open_home(user_id)
+        payload = view_action_payload(user_id=user_id, action_id="dial_open_modal", view=home)
+        return self._new_modal(lambda: self.post(interactive_body(payload)))
+
+    def submit(self, user_id: str, modal: dict[str, Any], **answers: Any) -> Submission:
+        """Submit the modal with `answers` by field: number, agent, contact, channel."""
+        by_block = {f"dial_{'as' if k == 'agent' else k}": v for k, v in answers.items()}
+        response_url = self.slack.response_url()
+        payload = view_submission_payload(
+            user_id=user_id, view=modal, answers=by_block, response_url=response_url
+        )
+        return self.post_submission(modal, payload, response_url)
+
+    def post_submission(
+        self, modal: dict[str, Any], payload: dict[str, Any], response_url: str | None = None
+    ) -> Submission:
+        answer = self.post(interactive_body(payload))
+        assert answer.status_code == 200, answer.text
+        ack = answer.json() if answer.text else {}
+        assert answer_problems(modal, ack) == [], ack
+        return Submission(ack, modal["id"], response_url, answer.elapsed.total_seconds())
+
+    def modal_now(self, submission: Submission) -> dict[str, Any] | None:
+        return self.slack.view(submission.view_id)
+
+    def wait_for_modal_outcome(self, submission: Submission, timeout: float = 10.0) -> dict:
+        """The modal once views.update has shown the outcome (no longer Dialing…)."""
+
+        def final() -> dict[str, Any] | None:
+            updates = [
+                c
+                for c in self.slack.calls_to("views.update")
+                if c.args.get("view_id") == submission.view_id and c.ok
+            ]
+            if updates and "Dialing" not in json.dumps(updates[-1].response["view"]["blocks"]):
+                return updates[-1].response["view"]
+            return None
+
+        return wait_for(final, timeout=timeout)
+
+
+@dataclass
+class Submission:
+    """A dial modal's submission: what the app acked, and the modal it came from."""
+
+    ack: dict[str, Any]
+    view_id: str
+    response_url: str | None  # Slack's for the conversation chosen, when one was
+    seconds: float  # until the ack arrived
+
+    @property
+    def errors(self) -> dict[str, str]:
+        if self.ack.get("response_action") != "errors":
+            return {}
+        return self.ack.get("errors") or {}
+
+    @property
+    def view_text(self) -> str:
+        """The text of the view the ack turned the modal into (response_action update)."""
+        return json.dumps(self.ack.get("view", {}).get("blocks", []), ensure_ascii=False)
 
 
 @dataclass

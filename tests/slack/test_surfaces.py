@@ -7,6 +7,7 @@ import pytest
 from slack_front import ALICE
 from slack_sdk import WebClient
 
+from bot.sandbox.slack_requests import trigger_id
 from bot.slack.blocks import text_message
 from bot.slack.surfaces import HomeCard, ModalCard, ResponseUrlCard
 
@@ -37,7 +38,7 @@ def test_a_response_url_that_slack_closed_answers_false(slack):
 
 def test_the_modal_is_updated_in_place(slack, client):
     opened = client.views_open(
-        trigger_id="trigger-1",
+        trigger_id=trigger_id(),
         view={"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []},
     )
     view_id = opened["view"]["id"]
@@ -49,8 +50,14 @@ def test_the_modal_is_updated_in_place(slack, client):
     assert "Dialing…" in str(view["blocks"])
 
 
-def test_a_modal_that_is_gone_answers_false(client):
+def test_a_modal_that_is_gone_answers_false(slack, client):
     assert ModalCard(client, "V0GONE").replace(text_message("late")) is False
+    opened = client.views_open(
+        trigger_id=trigger_id(),
+        view={"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []},
+    )
+    slack.close_view(opened["view"]["id"])  # the person closed it
+    assert ModalCard(client, opened["view"]["id"]).replace(text_message("late")) is False
 
 
 def test_the_home_tab_is_published_for_the_person(slack, client):

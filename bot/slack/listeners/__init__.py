@@ -9,11 +9,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.front_end import DialFrontEnd
-from bot.slack.listeners import actions, commands, errors, shortcuts
+from bot.slack.listeners import actions, commands, errors, home, shortcuts, views
 
 
 def register(app: App, front: DialFrontEnd) -> None:
     commands.register(app, front)
     actions.register(app, front)
     shortcuts.register(app, front)
+    views.register(app, front)
+    home.register(app, front)
     errors.register(app)

@@ -1,7 +1,8 @@
-"""`/dial`: answered inside the ack, with a confirm card or a sentence.
+"""`/dial`: answered inside the ack, with a confirm card or a sentence; `/dial` alone
+opens the dial modal (views.open with the command's trigger_id) and acks empty.
 
-Nothing here waits on CXone; at most one quick Slack lookup (a users.list or users.info
-cache miss) happens before the ack.
+Nothing here waits on CXone; at most one quick Slack call (a users.list or users.info
+cache miss, or the views.open) happens before the ack.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.parsing import (
     DialCommand,
     HelpCommand,
     LinkCommand,
+    OpenModalCommand,
     UnlinkCommand,
     UsageError,
     UserRef,
@@ -35,7 +37,10 @@ def register(app: App, front: DialFrontEnd) -> None:
     app.command(COMMAND)(DialCommandListener(front).on_dial_command)
 
 
-def ack_message(ack: Ack, message: Message) -> None:
+def ack_message(ack: Ack, message: Message | None) -> None:
+    if message is None:  # nothing to say in the channel (the modal opened)
+        ack()
+        return
     ack(response_type="ephemeral", **message.as_kwargs())
 
 
@@ -48,8 +53,11 @@ class DialCommandListener:
     def on_dial_command(self, ack: Ack, command: dict[str, Any]) -> None:
         caller = command["user_id"]
         parsed = parse_command(command.get("text") or "")
+        answer: Message | None
         if isinstance(parsed, UsageError):
             answer = blocks.usage_message(parsed.problem, USAGE)
+        elif isinstance(parsed, OpenModalCommand):
+            answer = self.open_modal(command)
         elif isinstance(parsed, HelpCommand):
             answer = blocks.help_message(USAGE)
         elif isinstance(parsed, WhoisCommand):
@@ -85,6 +93,13 @@ class DialCommandListener:
         return self.front.reporter.confirm_card(
             request, agent_name=agent_name, fallback_name=own_name
         )
+
+    def open_modal(self, command: dict[str, Any]) -> Message | None:
+        """The dial modal, its outcome conversation preset to the command's channel."""
+        opened = self.front.modal.open(
+            command.get("trigger_id") or "", command["user_id"], command.get("channel_id")
+        )
+        return None if opened else blocks.text_message(messages.modal_open_failed(USAGE))
 
     def whois(self, caller: str, ref: UserRef | None) -> Message:
         user_id = caller

@@ -13,6 +13,7 @@ from slack_bolt.response import BoltResponse
 
 from bot import messages
 from bot.slack import blocks
+from bot.slack.blocks import modal_view
 from bot.slack.surfaces import ResponseUrlCard
 
 log = logging.getLogger("bot.slack")
@@ -29,14 +30,19 @@ def on_error(
     log.error(messages.LOG_UNHANDLED, reference, exc_info=error)
     message = blocks.text_message(messages.internal_error(reference))
     if response is not None and body.get("command"):  # not acked yet: answer in the ack
-        payload = {"response_type": "ephemeral", **message.as_kwargs()}
-        return BoltResponse(
-            status=200,
-            body=json.dumps(payload),
-            headers={"content-type": "application/json;charset=utf-8"},
-        )
+        return _json_answer({"response_type": "ephemeral", **message.as_kwargs()})
+    if response is not None and body.get("type") == "view_submission":  # the modal says it
+        return _json_answer({"response_action": "update", "view": modal_view(message)})
     ResponseUrlCard(response_url_of(body)).tell(message)
     return None
+
+
+def _json_answer(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200,
+        body=json.dumps(payload),
+        headers={"content-type": "application/json;charset=utf-8"},
+    )
 
 
 def response_url_of(body: dict[str, Any]) -> str | None:

@@ -1,5 +1,6 @@
-"""The message shortcut `dial_from_message`: a confirm card for the first number in a
-message. Acked empty at once; the card follows over the shortcut's response_url."""
+"""The shortcuts. `dial_from_message` (on a message): a confirm card for the first number
+in it, over the shortcut's response_url. `dial_place_call` (global): the dial modal.
+Both are acked empty at once; the work follows as a lazy listener."""
 
 from __future__ import annotations
 
@@ -17,11 +18,23 @@ from bot.slack.listeners.actions import ack_at_once
 from bot.slack.surfaces import ResponseUrlCard
 
 MESSAGE_SHORTCUT = "dial_from_message"
+GLOBAL_SHORTCUT = "dial_place_call"
 
 
 def register(app: App, front: DialFrontEnd) -> None:
     shortcuts = MessageShortcut(front)
-    app.shortcut(MESSAGE_SHORTCUT)(ack=ack_at_once, lazy=[shortcuts.on_dial_from_message])
+    app.message_shortcut(MESSAGE_SHORTCUT)(ack=ack_at_once, lazy=[shortcuts.on_dial_from_message])
+    place_call = GlobalShortcut(front)
+    app.global_shortcut(GLOBAL_SHORTCUT)(ack=ack_at_once, lazy=[place_call.on_place_call])
+
+
+class GlobalShortcut:
+    def __init__(self, front: DialFrontEnd) -> None:
+        self.front = front
+
+    def on_place_call(self, shortcut: dict[str, Any]) -> None:
+        # A global shortcut has no channel: the form starts on the conversation in view.
+        self.front.modal.open(shortcut.get("trigger_id") or "", shortcut["user"]["id"])
 
 
 class MessageShortcut:
