@@ -236,66 +236,12 @@ def dial_form_view(
     """The dial modal's form. "Dial as" only for supervisors, the contact only where the
     CXone API takes one; the outcome's conversation starts as `initial_channel` when the
     front end knows it, else as the one the person is looking at (when Slack says)."""
-    fields: list[Block] = [
-        _section(messages.MODAL_INTRO),
-        InputBlock(
-            block_id=NUMBER_BLOCK,
-            label=messages.NUMBER_LABEL,
-            hint=messages.number_hint(default_region),
-            element=PlainTextInputElement(
-                action_id=NUMBER_ACTION,
-                placeholder=messages.NUMBER_PLACEHOLDER,
-                max_length=MAX_TYPED_LENGTH,
-                focus_on_load=True,
-            ),
-        ),
-    ]
+    fields: list[Block] = [_section(messages.MODAL_INTRO), _number_input(default_region)]
     if show_agent:
-        fields.append(
-            InputBlock(
-                block_id=AGENT_BLOCK,
-                label=messages.AGENT_LABEL,
-                hint=messages.AGENT_HINT,
-                optional=True,
-                element=UserSelectElement(
-                    action_id=AGENT_ACTION, placeholder=messages.AGENT_PLACEHOLDER
-                ),
-            )
-        )
+        fields.append(_agent_input())
     if show_contact:
-        fields.append(
-            InputBlock(
-                block_id=CONTACT_BLOCK,
-                label=messages.CONTACT_LABEL,
-                hint=messages.contact_hint(default_contact_id),
-                optional=bool(default_contact_id),
-                element=PlainTextInputElement(
-                    action_id=CONTACT_ACTION,
-                    placeholder=default_contact_id or "C-77",
-                    max_length=MAX_ID_LENGTH,
-                ),
-            )
-        )
-    fields.append(
-        InputBlock(
-            block_id=CHANNEL_BLOCK,
-            label=messages.CHANNEL_LABEL,
-            hint=messages.CHANNEL_HINT,
-            optional=True,
-            element=ConversationSelectElement(
-                action_id=CHANNEL_ACTION,
-                placeholder=messages.CHANNEL_PLACEHOLDER,
-                initial_conversation=initial_channel,
-                default_to_current_conversation=initial_channel is None or None,
-                # A response_url for the chosen conversation comes with the submission:
-                # the private fallback when the bot cannot post there.
-                response_url_enabled=True,
-                filter=ConversationFilter(
-                    include=["public", "private", "mpim", "im"], exclude_bot_users=True
-                ),
-            ),
-        )
-    )
+        fields.append(_contact_input(default_contact_id))
+    fields.append(_channel_input(initial_channel))
     view = View(
         type="modal",
         callback_id=MODAL_CALLBACK_ID,
@@ -305,6 +251,65 @@ def dial_form_view(
         blocks=fields,
     )
     return view.to_dict()
+
+
+def _number_input(default_region: str) -> InputBlock:
+    return InputBlock(
+        block_id=NUMBER_BLOCK,
+        label=messages.NUMBER_LABEL,
+        hint=messages.number_hint(default_region),
+        element=PlainTextInputElement(
+            action_id=NUMBER_ACTION,
+            placeholder=messages.NUMBER_PLACEHOLDER,
+            max_length=MAX_TYPED_LENGTH,
+            focus_on_load=True,
+        ),
+    )
+
+
+def _agent_input() -> InputBlock:
+    return InputBlock(
+        block_id=AGENT_BLOCK,
+        label=messages.AGENT_LABEL,
+        hint=messages.AGENT_HINT,
+        optional=True,
+        element=UserSelectElement(action_id=AGENT_ACTION, placeholder=messages.AGENT_PLACEHOLDER),
+    )
+
+
+def _contact_input(default_contact_id: str | None) -> InputBlock:
+    return InputBlock(
+        block_id=CONTACT_BLOCK,
+        label=messages.CONTACT_LABEL,
+        hint=messages.contact_hint(default_contact_id),
+        optional=bool(default_contact_id),
+        element=PlainTextInputElement(
+            action_id=CONTACT_ACTION,
+            placeholder=default_contact_id or "C-77",
+            max_length=MAX_ID_LENGTH,
+        ),
+    )
+
+
+def _channel_input(initial_channel: str | None) -> InputBlock:
+    return InputBlock(
+        block_id=CHANNEL_BLOCK,
+        label=messages.CHANNEL_LABEL,
+        hint=messages.CHANNEL_HINT,
+        optional=True,
+        element=ConversationSelectElement(
+            action_id=CHANNEL_ACTION,
+            placeholder=messages.CHANNEL_PLACEHOLDER,
+            initial_conversation=initial_channel,
+            default_to_current_conversation=initial_channel is None or None,
+            # A response_url for the chosen conversation comes with the submission: the
+            # private fallback when the bot cannot post there.
+            response_url_enabled=True,
+            filter=ConversationFilter(
+                include=["public", "private", "mpim", "im"], exclude_bot_users=True
+            ),
+        ),
+    )
 
 
 def field_block(field: DialField | None, present: Iterable[str]) -> str:
