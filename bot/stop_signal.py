@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import signal
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def wait_for_signal(signals: Iterable[signal.Signals] = STOP_SIGNALS) -> signal.Signals:
+def wait_for_signal(
+    signals: Iterable[signal.Signals] = STOP_SIGNALS,
+    on_ready: Callable[[], None] = lambda: None,
+) -> signal.Signals:
     """Block until one of `signals` arrives, and return it. Call from the main thread.
+
+    `on_ready` runs once the handlers are installed: a "press Ctrl-C to stop" printed
+    before then invites a signal that an inherited SIG_IGN would drop.
 
     Installs a handler for each signal, also where the parent process left it ignored
     (a shell's background job starts with SIGINT ignored). The handlers stay installed,
@@ -35,6 +41,7 @@ def wait_for_signal(signals: Iterable[signal.Signals] = STOP_SIGNALS) -> signal.
     try:
         for number in signals:
             signal.signal(number, _do_nothing)
+        on_ready()
         while True:
             # recv() is retried after a handler runs (PEP 475); the byte is already there.
             for number in reader.recv(64):

@@ -186,3 +186,11 @@ def test_a_signal_after_the_wait_is_ignored_instead_of_ending_the_process(restor
 
     os.kill(os.getpid(), signal.SIGTERM)  # the default action would end pytest here
     time.sleep(0.01)
+
+
+def test_a_signal_sent_as_soon_as_it_says_it_is_ready_is_not_lost(restore_handlers):
+    """The sandbox prints "Press Ctrl-C to stop." from `on_ready`: a SIGINT sent the moment
+    that line appears must end the wait, also when SIGINT started out ignored (before,
+    the line came first and one such SIGINT in a full run was dropped: a 10 s hang)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    assert wait_for_signal(on_ready=lambda: os.kill(os.getpid(), signal.SIGINT)) is signal.SIGINT

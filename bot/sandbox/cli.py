@@ -112,8 +112,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
-        _print_settings(sandbox, args)
-        wait_for_signal(STOP_SIGNALS)
+        wait_for_signal(STOP_SIGNALS, on_ready=lambda: _print_settings(sandbox, args))
     except KeyboardInterrupt:  # Ctrl-C before the wait began
         pass
     finally:
