@@ -1,8 +1,9 @@
 """Run the bot: `python app.py`.
 
-Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP on $PORT (POST /slack/events,
-GET /healthz) served by waitress. Stops on SIGTERM or Ctrl-C after letting calls in
-flight finish, so none is left without an outcome.
+Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP on $HOST:$PORT (POST
+/slack/events) served by waitress. Either way GET /healthz, /readyz and /metrics are
+served on $HOST:$PORT. Stops on SIGTERM or Ctrl-C after letting calls in flight
+finish, so none is left without an outcome.
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def wait_for_stop_signal() -> None:
     log.info("received %s; stopping", received.name)
 
 
+def start_health_server(health: HttpServer, settings: Settings) -> None:
+    """In Socket Mode the endpoints are for the operator: a port already taken is a
+    warning (the bot still answers Slack), not a reason to stay down."""
+    try:
+        health.start()
+    except OSError as error:
+        log.warning(
+            "cannot serve GET /healthz, /readyz and /metrics on %s:%d (%s); set HOST and "
+            "PORT to a free address",
+            settings.host,
+            settings.port,
+            error.strerror or error,
+        )
+        return
+    log.info("serving GET /healthz, /readyz and /metrics on %s:%d", settings.host, health.port)
+
+
 def run(settings: Settings) -> int:
     sys.setswitchinterval(0.001)
     app = build_app(settings)
@@ -47,11 +65,18 @@ def run(settings: Settings) -> int:
         from bot.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        # The health, readiness and metrics endpoints, on $HOST:$PORT (no Slack endpoint).
+        health = HttpServer(
+            app, slack_events=False, host=settings.host, port=settings.port, threads=2
+        )
         handler.connect()
         log.info("connected to Slack in Socket Mode")
+        health.start()
+        log.info("serving GET /healthz, /readyz and /metrics on %s:%d", settings.host, health.port)
         try:
             wait_for_stop_signal()
         finally:
+            health.stop()
             handler.close()
             shutdown(app)
         return 0
@@ -59,12 +84,16 @@ def run(settings: Settings) -> int:
     server = HttpServer(
         app,
         signing_secret=secret.get_secret_value() if secret else None,
-        host="0.0.0.0",
+        host=settings.host,
         port=settings.port,
         threads=HTTP_THREADS,
     )
     server.start()
-    log.info("listening on port %d (POST /slack/events, GET /healthz)", server.port)
+    log.info(
+        "listening on %s:%d (POST /slack/events; GET /healthz, /readyz, /metrics)",
+        settings.host,
+        server.port,
+    )
     try:
         wait_for_stop_signal()
     finally:
