@@ -16,6 +16,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.log_format import configure_logging
 from bot.server import HttpServer
 from bot.slack.app import build_app, shutdown
 from bot.stop_signal import wait_for_signal
@@ -23,16 +24,6 @@ from bot.store import StoreError
 
 HTTP_THREADS = 16
 log = logging.getLogger("dialbot")
-
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # slack_sdk logs request details at DEBUG only; keep third parties quiet anyway.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def wait_for_stop_signal() -> None:
@@ -108,12 +99,15 @@ def main() -> int:
     except ConfigError as error:
         print(f"dialbot cannot start:\n{error}", file=sys.stderr)
         return 2
-    configure_logging()
+    configure_logging(settings.log_format)
     try:
         return run(settings)
     except (StoreError, BoltError, SlackClientError, OSError) as error:
         # The database, Slack's auth.test or the port: a sentence, not a traceback.
-        print(f"dialbot cannot start: {error}", file=sys.stderr)
+        if settings.log_format == "json":
+            log.critical("dialbot cannot start: %s", error)
+        else:
+            print(f"dialbot cannot start: {error}", file=sys.stderr)
         return 2
 
 
