@@ -12,7 +12,7 @@ it" lists them): add names, never rename one.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -84,6 +84,12 @@ class Metrics:
             "Calls being placed at CXone right now.",
             registry=r,
         )
+        self._ready = Gauge(
+            "dialbot_ready",
+            "1 while the database answers within the readiness budget (GET /readyz), else 0; "
+            "read at each scrape.",
+            registry=r,
+        )
         self._calls_followed = Counter(
             "dialbot_calls_followed",
             "Placed calls whose progress the bot followed (agent mode).",
@@ -124,6 +130,10 @@ class Metrics:
     def call_followed(self) -> None:
         self._calls_followed.inc()
 
+    def watch_readiness(self, problem: Callable[[], str | None]) -> None:
+        """dialbot_ready asks `problem` (Readiness.problem) at each scrape."""
+        self._ready.set_function(lambda: 0.0 if problem() else 1.0)
+
     # ---- what GET /metrics serves -----------------------------------------------------
 
     def exposition(self) -> bytes:
@@ -159,6 +169,9 @@ class NoMetrics(Metrics):
         pass
 
     def call_followed(self) -> None:
+        pass
+
+    def watch_readiness(self, problem: Callable[[], str | None]) -> None:
         pass
 
 

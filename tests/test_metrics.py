@@ -39,6 +39,10 @@ def test_every_metric_is_served_with_its_labels():
     metrics.slack_error("chat.postMessage", "not_in_channel")
     metrics.ack("slash_command", 0.012)
     metrics.call_followed()
+    problems = ["the database did not answer within 1 s"]
+    metrics.watch_readiness(lambda: problems[0] if problems else None)
+    assert value(metrics.exposition().decode(), "dialbot_ready") == 0
+    problems.clear()
     with metrics.dial_in_flight():
         during = metrics.exposition().decode()
     text = metrics.exposition().decode()
@@ -62,6 +66,7 @@ def test_every_metric_is_served_with_its_labels():
     )
     assert value(text, "dialbot_ack_seconds_bucket", surface="slash_command", le="0.025") == 1
     assert value(text, "dialbot_calls_followed_total") == 1
+    assert value(text, "dialbot_ready") == 1
     for outcome in ("placed", "rejected", "unknown"):  # there at 0 before the first dial
         assert ("dialbot_dials_total", frozenset({("outcome", outcome)})) in samples(text)
 

@@ -144,6 +144,9 @@ def build_front_end(
         mask_numbers=settings.dial_mask_numbers,
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
     )
+    readiness = Readiness(store.engine) if hasattr(store, "engine") else None
+    if readiness is not None:
+        metrics.watch_readiness(readiness.problem)
     reporter = OutcomeReporter(
         client, service, users, presentation, notify_channel=settings.dial_notify_channel
     )
@@ -157,7 +160,7 @@ def build_front_end(
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
         metrics=metrics,
-        readiness=Readiness(store.engine) if hasattr(store, "engine") else None,
+        readiness=readiness,
     )
 
 

@@ -56,6 +56,7 @@ def test_metrics_count_dials_by_outcome_refusals_cxone_and_acks(bot):
     assert value(text, "dialbot_ack_seconds_count", surface="slash_command") == 4
     assert value(text, "dialbot_ack_seconds_count", surface="block_actions") == 3
     assert value(text, "dialbot_calls_followed_total") == 0  # journey mode follows no call
+    assert value(text, "dialbot_ready") == 1
 
 
 def test_metrics_count_slack_api_errors_by_method(bot):

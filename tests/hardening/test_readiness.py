@@ -107,6 +107,10 @@ def test_readyz_flips_to_503_when_the_database_goes_away_and_back_when_it_return
     healthz = requests.get(bot.server.url + "/healthz", timeout=5)
     assert healthz.status_code == 200  # liveness: the process still serves
 
+    metrics = requests.get(bot.server.url + "/metrics", timeout=10).text
+    assert "dialbot_ready 0.0" in metrics  # what an alert rule watches
+
     relay.restore()
     wait_for(lambda: readyz(bot)[0] == 200, timeout=10)
     assert readyz(bot)[:2] == (200, "ready")
+    assert "dialbot_ready 1.0" in requests.get(bot.server.url + "/metrics", timeout=10).text
