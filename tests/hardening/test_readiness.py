@@ -19,10 +19,14 @@ BUDGET = 1.0  # bot.health.READY_BUDGET_SECONDS
 
 class SwitchableRelay:
     """Forwards 127.0.0.1:<port> to a server. cut(): the server is gone (open connections
-    are cut, new ones refused); restore(): it is back, on the same port."""
+    are cut, new ones refused); restore(): it is back, on the same port. freeze(): the
+    network stops carrying anything, connections stay open (a hung host); thaw(): it
+    carries again."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -44,10 +48,16 @@ class SwitchableRelay:
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()  # frozen: held, as a black-holed link holds it
                 sink.sendall(data)
         except OSError:
             pass
@@ -114,3 +124,20 @@ def test_readyz_flips_to_503_when_the_database_goes_away_and_back_when_it_return
     wait_for(lambda: readyz(bot)[0] == 200, timeout=10)
     assert readyz(bot)[:2] == (200, "ready")
     assert "dialbot_ready 1.0" in requests.get(bot.server.url + "/metrics", timeout=10).text
+
+
+def test_readyz_answers_503_within_its_budget_while_the_database_hangs(start_bot, relayed_postgres):
+    url, relay = relayed_postgres
+    bot = start_bot(database_url=url)
+    assert readyz(bot)[0] == 200
+
+    relay.freeze()
+    try:
+        for _ in range(3):  # each answer within the budget; the hung probe is not repeated
+            status, text, seconds = readyz(bot)
+            assert (status, text) == (503, "not ready: the database did not answer within 1 s")
+            assert seconds < BUDGET + 1
+        assert requests.get(bot.server.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        relay.thaw()
+    wait_for(lambda: readyz(bot)[0] == 200, timeout=10)
