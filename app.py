@@ -62,8 +62,7 @@ def run(settings: Settings) -> int:
         )
         handler.connect()
         log.info("connected to Slack in Socket Mode")
-        health.start()
-        log.info("serving GET /healthz, /readyz and /metrics on %s:%d", settings.host, health.port)
+        start_health_server(health, settings)
         try:
             wait_for_stop_signal()
         finally:

@@ -58,13 +58,19 @@ def cxone() -> Iterator[CXoneSandbox]:
 
 
 def launch(
-    slack, cxone, tmp_path, *, app_token: str = APP_TOKEN, agent_map_rows: str = ""
+    slack,
+    cxone,
+    tmp_path,
+    *,
+    app_token: str = APP_TOKEN,
+    agent_map_rows: str = "",
+    port: int | None = None,
 ) -> subprocess.Popen:
     """`python app.py` in Socket Mode; its log goes to `process.log_path`, and its health
     and metrics endpoints listen on 127.0.0.1:`process.port`."""
     agent_map = tmp_path / "agents.csv"
     agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n{agent_map_rows}")
-    port = free_port()
+    port = port or free_port()
     # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -450,3 +456,27 @@ def test_socket_mode_serves_healthz_readyz_and_metrics_on_its_port(
         if process.poll() is None:
             process.kill()
             process.wait(timeout=STOP_TIMEOUT)
+
+
+def test_a_taken_port_is_a_warning_in_socket_mode_and_slack_is_still_answered(
+    slack, cxone, socket_mode, tmp_path
+):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        process = launch(slack, cxone, tmp_path, port=taken.getsockname()[1])
+        try:
+            wait_for(lambda: socket_mode.open_connections or process.poll() is not None, timeout=20)
+            assert process.poll() is None, process.log_path.read_text()
+            card = socket_mode.request(
+                "slash_commands", slash_payload(ALICE, "+1 415 555 0123", slack.response_url())
+            )
+            assert [b["action_id"] for b in buttons(card)] == ["dial_confirm", "dial_cancel"]
+            log = stop(process)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=STOP_TIMEOUT)
+    assert process.returncode == 0, log
+    assert "cannot serve GET /healthz, /readyz and /metrics on 127.0.0.1" in log
+    assert "Traceback" not in log
