@@ -79,10 +79,11 @@ def run(settings: Settings) -> int:
         threads=HTTP_THREADS,
     )
     server.start()
+    # "listening on port N" first: bench/replicas.py (and people's scripts) wait for it.
     log.info(
-        "listening on %s:%d (POST /slack/events; GET /healthz, /readyz, /metrics)",
-        settings.host,
+        "listening on port %d of %s (POST /slack/events; GET /healthz, /readyz, /metrics)",
         server.port,
+        settings.host,
     )
     try:
         wait_for_stop_signal()
