@@ -113,7 +113,7 @@ def test_readyz_flips_to_503_when_the_database_goes_away_and_back_when_it_return
     assert status == 503
     assert text.startswith("not ready: database: Can't reach the database")
     assert "connection refused" in text
-    assert seconds < BUDGET + 1
+    assert seconds < BUDGET + 2  # the budget, and room for a busy machine
     healthz = requests.get(bot.server.url + "/healthz", timeout=5)
     assert healthz.status_code == 200  # liveness: the process still serves
 
@@ -136,7 +136,7 @@ def test_readyz_answers_503_within_its_budget_while_the_database_hangs(start_bot
         for _ in range(3):  # each answer within the budget; the hung probe is not repeated
             status, text, seconds = readyz(bot)
             assert (status, text) == (503, "not ready: the database did not answer within 1 s")
-            assert seconds < BUDGET + 1
+            assert seconds < BUDGET + 2  # the budget, and room for a busy machine
         assert requests.get(bot.server.url + "/healthz", timeout=5).status_code == 200
     finally:
         relay.thaw()
