@@ -101,6 +101,7 @@ def app_environment(
     users: list[tuple[str, str]],
     port: int,
     database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
     agent_map = workdir / "agents.csv"
     agent_map.write_text(
@@ -132,6 +133,7 @@ def app_environment(
             pythonunbuffered=1,
         )
     )
+    env.update(extra_env or {})
     return env
 
 
@@ -147,13 +149,14 @@ def start_app(
     script_args: tuple[str, ...] = (),
     ready_line: str | None = None,
     timeout: float = 60.0,
+    extra_env: dict[str, str] | None = None,
 ) -> AppProcess:
     """Start `script` with the bench environment; return once GET /healthz answers 200
     (and, with `ready_line`, once the app's own log shows it: a second process sharing
     a port cannot tell its /healthz from the first one's)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    env = app_environment(stand_ins, workdir, users, port, database_url)
+    env = app_environment(stand_ins, workdir, users, port, database_url, extra_env)
     log_path = workdir / f"{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

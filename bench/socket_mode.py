@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl
 from websockets.exceptions import ConnectionClosed
 
 from bench import report
+from bench.apps import free_port
 from bench.load import percentile
 from bot.sandbox.cxone import CXoneSandbox
 from bot.sandbox.slack_api import DEFAULT_BOT_TOKEN, SlackApiStandIn
@@ -151,6 +152,9 @@ class AppProcess:
             "CXONE_DEFAULT_CONTACT_ID": "contact-1",
             "DATABASE_URL": f"sqlite:///{self._workdir / 'app.db'}",
             "DIAL_AGENT_MAP": str(self._workdir / "agents.csv"),
+            # Its health and metrics endpoints: this host only, on a port of its own.
+            "HOST": "127.0.0.1",
+            "PORT": str(free_port()),
         }
         with (self._workdir / "app.log").open("w") as log:
             self.process = subprocess.Popen(

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "bot.sandbox.demo",
     "bot.sandbox.cli",
     "bot.store.cli",
+    "bot.doctor.cli",
 )
 
 

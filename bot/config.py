@@ -106,6 +106,20 @@ class Settings(BaseSettings):
         5, ge=1, description="how many dials one Slack user may confirm per minute"
     )
 
+    # ---- operating it (issue 15): where the endpoints listen, the log format, metrics ----
+    host: str = Field(
+        "0.0.0.0",
+        description="the address the HTTP server (and, in Socket Mode, the health and "
+        "metrics endpoints) binds",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="the log format: text, or json (one JSON object per line)"
+    )
+    metrics_enabled: bool = Field(
+        True,
+        description="whether the bot keeps the counters GET /metrics serves (true/false)",
+    )
+
     @field_validator("dial_admins", "dial_supervisors", "dial_allowed_regions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

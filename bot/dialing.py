@@ -16,6 +16,7 @@ every check of both; all the requests one modal makes share one claim in the sto
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from bot import messages
 from bot.calls import CallOrder, CallPlacer, DialOutcome, Placed, Rejected, Unknown
+from bot.metrics import Metrics, NoMetrics
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
 from bot.request_log import request_log
 from bot.store import AgentLink, DialRequest, DialState
@@ -141,6 +143,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _counting_refusals(method):
+    """Count each Refusal the service method returns in the service's metrics."""
+
+    @functools.wraps(method)
+    def counted(self: DialService, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        if isinstance(result, Refusal):
+            self.metrics.refused(result.kind)
+        return result
+
+    return counted
+
+
 class DialService:
     def __init__(
         self,
@@ -154,8 +169,10 @@ class DialService:
         confirm_ttl_seconds: int = 600,
         rate_limit_per_minute: int = 5,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or NoMetrics()
         self.placer = placer
         self.phone_policy = phone_policy
         self.admins = frozenset(admins)
@@ -167,6 +184,7 @@ class DialService:
 
     # --- /dial <number> ------------------------------------------------------------
 
+    @_counting_refusals
     def prepare(
         self,
         requester_id: str,
@@ -232,6 +250,7 @@ class DialService:
 
     # --- the Dial and Cancel buttons -------------------------------------------------
 
+    @_counting_refusals
     def confirm(self, request_id: str, presser_id: str) -> Claimed | Refusal:
         """Claim a PENDING request for dialing (PENDING -> DIALING), or say why not.
 
@@ -275,6 +294,7 @@ class DialService:
         )
         return Claimed(claimed)
 
+    @_counting_refusals
     def cancel(self, request_id: str, presser_id: str) -> DialRequest | Refusal:
         """PENDING -> CANCELLED; returns the cancelled request."""
         try:
@@ -335,12 +355,14 @@ class DialService:
     def place(self, request: DialRequest) -> DialRequest:
         """Ask CXone to place a claimed (DIALING) request and record the outcome."""
         rlog = request_log(request.id, log)
-        try:
-            outcome = self.placer.place_call(call_order(request))
-        except Exception:
-            rlog.exception(messages.LOG_PLACER_CRASHED)
-            outcome = Unknown(messages.PLACER_CRASHED, correlation_id=None, attempts=1)
+        with self.metrics.dial_in_flight():
+            try:
+                outcome = self.placer.place_call(call_order(request))
+            except Exception:
+                rlog.exception(messages.LOG_PLACER_CRASHED)
+                outcome = Unknown(messages.PLACER_CRASHED, correlation_id=None, attempts=1)
         state, fields = _outcome_fields(outcome)
+        self.metrics.dial_finished(str(state))
         rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
         try:
             if self.store.transition(request.id, DialState.DIALING, state, **fields):
@@ -381,6 +403,7 @@ class DialService:
 
     # --- links -------------------------------------------------------------------------
 
+    @_counting_refusals
     def link(self, admin_id: str, user_id: str, agent_id: str) -> AgentLink | Refusal:
         if admin_id not in self.admins:
             return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
@@ -392,6 +415,7 @@ class DialService:
         log.info(messages.LOG_LINK, admin_id, user_id, agent_id)
         return result
 
+    @_counting_refusals
     def unlink(self, admin_id: str, user_id: str) -> bool | Refusal:
         if admin_id not in self.admins:
             return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))

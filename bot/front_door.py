@@ -4,7 +4,7 @@
 hands it to that endpoint; anything else is answered at once, 404 for an unknown
 path and 405 (with `Allow`) for a known path asked the wrong way, without reading
 the body or touching Bolt. Endpoints join with `add()`: `POST /slack/events` and
-`GET /healthz` today (bot/server.py), `GET /readyz` and `GET /metrics` later.
+`GET /healthz`, `GET /readyz` and `GET /metrics` (bot/server.py, bot/health.py).
 
 `SignedOnly` wraps the Slack endpoint: a request whose Slack signature does not
 verify is answered 401 from its raw bytes, before Bolt decodes, parses or logs it.

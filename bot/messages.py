@@ -735,3 +735,158 @@ LOG_USERS_LIST = "users.list fetched %d users in %d page(s)"
 LOG_SOCKET_OPEN = "Socket Mode connection %s open (%.0f ms)"
 LOG_SOCKET_ENDED = "Socket Mode connection %s ended without a disconnect message; reconnecting"
 LOG_SOCKET_RECONNECT_FAILED = "Socket Mode could not reconnect (%s); trying again in %.1f s"
+
+
+# --- dialbot doctor (issue 15): plain text, one line per check ------------------------
+# Never a secret in any of these: they name variables, hosts and ids, not values.
+
+DOCTOR_FIX_PREFIX = "→"
+DOCTOR_BUDGET_FIX = "Check the network between this host and Slack, CXone and the database."
+DOCTOR_NO_ANSWER_FIX = "Check the host's address and that the network lets this host reach it."
+DOCTOR_SETTINGS_FIX = "Set them in the environment or in .env (.env.example explains each)."
+DOCTOR_SLACK_TOKEN_FIX = (
+    "Copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page "
+    "into SLACK_BOT_TOKEN."
+)
+DOCTOR_APP_TOKEN_FIX = (
+    "Create an app-level token with the connections:write scope (your Slack app's Basic "
+    "Information → App-Level Tokens) and put it in SLACK_APP_TOKEN, or leave SLACK_APP_TOKEN "
+    "out for HTTP mode."
+)
+DOCTOR_SOCKET_MODE_OFF_FIX = (
+    "Turn Socket Mode on (your Slack app's Socket Mode page, or socket_mode_enabled: true in "
+    "manifest.yml), or leave SLACK_APP_TOKEN out for HTTP mode."
+)
+DOCTOR_SCOPES_FIX = (
+    "Add them under OAuth & Permissions → Bot Token Scopes (manifest.yml lists them all) and "
+    "reinstall the app to the workspace."
+)
+DOCTOR_NO_SCOPES_HEADER = (
+    "Slack's answer did not say which scopes the token has (no x-oauth-scopes header)"
+)
+DOCTOR_NO_SCOPES_FIX = "Check that nothing between this host and SLACK_API_URL drops headers."
+DOCTOR_NOTIFY_UNSET = "DIAL_NOTIFY_CHANNEL is not set: no summaries are posted"
+DOCTOR_NOTIFY_FIX = (
+    "Set DIAL_NOTIFY_CHANNEL to the channel's id (in Slack: the channel's details, at the "
+    "bottom), and invite the bot there (/invite @dialbot)."
+)
+DOCTOR_APP_TOKEN_UNSET = "SLACK_APP_TOKEN is not set: HTTP mode, no Socket Mode connection"
+DOCTOR_NETWORK_FIX = "Check the URL and that this host can reach it."
+
+
+def doctor_summary(total: int, failures: list[str], seconds: float) -> str:
+    if not failures:
+        return f"All {total} checks passed or do not apply ({seconds:.1f} s). No call was placed."
+    return (
+        f"{len(failures)} of {total} checks failed: {', '.join(failures)} ({seconds:.1f} s). "
+        "No call was placed."
+    )
+
+
+def doctor_budget_spent(budget: float) -> str:
+    return f"not finished when the doctor's {budget:g} s were up"
+
+
+def doctor_no_answer(timeout: float) -> str:
+    return f"no answer within {timeout:g} s"
+
+
+def doctor_needs(name: str) -> str:
+    return f"not checked: needs “{name}” to pass first"
+
+
+def doctor_check_crashed(error: str) -> str:
+    return f"the check itself failed ({error}); please report it"
+
+
+def doctor_settings_ok(mode: str, api: str) -> str:
+    return f"{mode}; CXONE_API={api}"
+
+
+def doctor_socket_mode(host: str, port: int) -> str:
+    return f"Socket Mode (health and metrics on {host}:{port})"
+
+
+def doctor_http_mode(host: str, port: int) -> str:
+    return f"HTTP mode on {host}:{port}"
+
+
+def doctor_settings_problems(problems: str) -> str:
+    return " ".join(problems.split("\n"))
+
+
+def doctor_database_current(where: str, revision: str) -> str:
+    return f"{where} answers; schema at revision {revision} (current)"
+
+
+def doctor_database_upgradable(where: str, current: str, head: str) -> str:
+    return (
+        f"{where} answers; schema at revision {current}, upgraded to {head} at the next start "
+        "(or by `dialbot db upgrade`)"
+    )
+
+
+def doctor_database_empty(where: str) -> str:
+    return f"{where} answers; no schema yet: it is created at start (or by `dialbot db upgrade`)"
+
+
+def doctor_sqlite_missing(path: object) -> str:
+    return f"no SQLite file at {path} yet: `python app.py` (or `dialbot db upgrade`) creates it"
+
+
+def doctor_sqlite_no_directory(path: object) -> str:
+    return f"the directory of the SQLite file {path} does not exist"
+
+
+DOCTOR_SQLITE_DIRECTORY_FIX = "Create the directory, or set DATABASE_URL."
+
+
+def doctor_slack_identity(user: str, user_id: str, team: str, team_id: str) -> str:
+    return f"auth.test: the bot @{user} ({user_id}) in {team} ({team_id})"
+
+
+def doctor_slack_refused(what: str, error: str) -> str:
+    return f"Slack refused the {what} ({error})"
+
+
+def doctor_slack_unreachable(url: str, reason: str) -> str:
+    return f"could not reach Slack at {url} ({reason})"
+
+
+DOCTOR_NOT_A_BOT_TOKEN = "SLACK_BOT_TOKEN works but is not a bot token (auth.test names no bot)"
+
+
+def doctor_scopes_ok(scopes: list[str]) -> str:
+    return f"the bot token has every scope manifest.yml asks for ({', '.join(scopes)})"
+
+
+def doctor_scopes_missing(missing: list[str]) -> str:
+    return f"the bot token lacks {', '.join(missing)}"
+
+
+DOCTOR_APP_TOKEN_OK = "apps.connections.open: Slack opens Socket Mode connections for it"
+
+
+def doctor_cxone_token_ok(token_url: str, client_id: str) -> str:
+    return f"{token_url} issued a token to OAuth client '{client_id}'"
+
+
+def doctor_notify_ok(name: str, channel_id: str, private: bool) -> str:
+    kind = "private channel" if private else "channel"
+    return f"{kind} #{name} ({channel_id}); the bot is a member"
+
+
+def doctor_notify_not_member(name: str, channel_id: str) -> str:
+    return f"the bot is not in #{name} ({channel_id}), so it cannot post summaries there"
+
+
+def doctor_notify_invite(name: str) -> str:
+    return f"Invite it: /invite @dialbot in #{name}."
+
+
+def doctor_notify_not_found(channel_id: str) -> str:
+    return f"Slack knows no channel {channel_id} that the bot can see (channel_not_found)"
+
+
+def doctor_scope_needed(needed: str) -> str:
+    return f"the bot token lacks {needed}, which looking the channel up needs (missing_scope)"

@@ -39,11 +39,14 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 from bot.front_door import Routes, SignedOnly, StartResponse, WsgiApp, plain
+from bot.health import metrics_endpoint, readyz_endpoint
 
 log = logging.getLogger("bot.server")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 
 # Slack's largest payload is a message shortcut carrying the whole message: at Slack's
 # 40,000-character limit, in emoji, JSON-escaped and form-encoded, with the rich-text
@@ -183,12 +186,15 @@ class HttpServer:
     """The route table behind a hardened waitress. With a Bolt app, POST /slack/events
     goes to Bolt's WSGI adapter, behind a signature check on the raw body when the
     signing secret is given; GET /healthz answers 200 "ok" once serving (503 before).
+    For an app made by build_app(), GET /readyz and GET /metrics answer too (bot/health.py);
+    `slack_events=False` leaves POST /slack/events out (Socket Mode's health server).
     Other endpoints join through `routes.add()`."""
 
     def __init__(
         self,
         app: App | None = None,
         *,
+        slack_events: bool = True,
         signing_secret: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -198,12 +204,14 @@ class HttpServer:
         connection_limit: int | None = None,
     ) -> None:
         self.routes = Routes()
-        if app is not None:
+        if app is not None and slack_events:
             slack: WsgiApp = SlackRequestHandler(app, path=EVENTS_PATH)
             if signing_secret:
                 slack = SignedOnly(slack, signing_secret)
             self.routes.add("POST", EVENTS_PATH, slack)
         self.routes.add("GET", HEALTH_PATH, self._health)
+        if app is not None:
+            self._add_operations(app)
         self._host = host
         self._port = port
         self._threads = threads
@@ -245,6 +253,15 @@ class HttpServer:
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.routes(environ, start_response)
+
+    def _add_operations(self, app: App) -> None:
+        from bot.slack.app import front_end_of  # the app's store and metrics, if build_app made it
+
+        front = front_end_of(app)
+        if front is None:
+            return
+        self.routes.add("GET", READY_PATH, readyz_endpoint(front.readiness))
+        self.routes.add("GET", METRICS_PATH, metrics_endpoint(front.metrics))
 
     def _health(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if self.ready:

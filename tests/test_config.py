@@ -132,6 +132,8 @@ def test_env_example_and_manifest_cover_the_interface():
         "chat:write",
         "users:read",
         "users:read.email",
+        "channels:read",  # dialbot doctor: conversations.info on DIAL_NOTIFY_CHANNEL
+        "groups:read",
     }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True

@@ -298,3 +298,41 @@ def test_send_posts_a_signed_request_bolt_accepts():
     assert accepted.text == "ringing"
     assert forged.status_code == 401
     assert seen == ["+14155550123"]
+
+
+def test_every_bot_token_answer_carries_the_granted_scopes_as_slack_sends_them():
+    from bot.slack.scopes import BOT_SCOPES
+
+    with SlackApiStandIn(scopes=["chat:write", "commands"], channels={"C0DEMO": "d"}) as slack:
+        client = WebClient(base_url=slack.url, token=slack.bot_token)
+        answer = client.auth_test()
+        assert answer.headers["x-oauth-scopes"] == "chat:write,commands"
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_info(channel="C0DEMO")
+        assert refused.value.response["error"] == "missing_scope"
+        assert refused.value.response["needed"] == "channels:read"
+        assert refused.value.response.headers["x-oauth-scopes"] == "chat:write,commands"
+        bad = WebClient(base_url=slack.url, token="xoxb-wrong")
+        with pytest.raises(SlackApiError) as wrong:
+            bad.auth_test()
+        assert "x-oauth-scopes" not in wrong.value.response.headers  # no token, no scopes
+
+    with SlackApiStandIn(channels={"C0DEMO": "d", "G0PRIV": "p"}) as slack:
+        slack.private_channels.add("G0PRIV")
+        client = WebClient(base_url=slack.url, token=slack.bot_token)
+        assert client.auth_test().headers["x-oauth-scopes"] == ",".join(BOT_SCOPES)
+        assert client.conversations_info(channel="G0PRIV")["channel"]["is_private"] is True
+        with pytest.raises(SlackApiError) as unknown:
+            client.conversations_info(channel="C0NOPE")
+        assert unknown.value.response["error"] == "channel_not_found"
+
+
+def test_the_manifest_asks_for_the_scopes_the_code_and_the_stand_in_expect():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.slack.scopes import BOT_SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES

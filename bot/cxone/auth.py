@@ -26,6 +26,7 @@ from bot.cxone.errors import (
     token_refused_message,
     token_unavailable_message,
 )
+from bot.metrics import Metrics, NoMetrics
 
 log = logging.getLogger("bot.cxone")
 
@@ -57,7 +58,9 @@ class TokenClient:
         safety_margin: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or NoMetrics()
         self._token_url = token_url
         self._client_id = client_id
         self._secret = (
@@ -107,6 +110,7 @@ class TokenClient:
             if attempt > 1:
                 self._sleep(FETCH_BACKOFF[attempt - 2])
             self.token_requests += 1
+            started = time.perf_counter()
             try:
                 response = self._session.post(
                     self._token_url,
@@ -122,6 +126,7 @@ class TokenClient:
                     timeout=self._timeout,
                 )
             except requests.RequestException as error:
+                self._count(None, started)
                 last_error = error
                 failure = _describe(error, self._timeout)
                 log.warning(
@@ -134,6 +139,7 @@ class TokenClient:
                 )
                 continue
             status = response.status_code
+            self._count(status, started)
             log.info(
                 "CXone token request %d/%d to %s for client %s: HTTP %d",
                 attempt,
@@ -154,6 +160,15 @@ class TokenClient:
         raise CXoneUnavailableError(
             token_unavailable_message(self._token_url, FETCH_ATTEMPTS, failure)
         ) from last_error
+
+    def _count(self, status: int | None, started: float) -> None:
+        self.metrics.cxone_request("token", status, time.perf_counter() - started)
+        if status is None or status == 429 or status >= 500:
+            self.metrics.token_fetch("unavailable")
+        elif 200 <= status < 300:
+            self.metrics.token_fetch("ok")
+        else:
+            self.metrics.token_fetch("refused")
 
     def _read_token(self, response: requests.Response) -> _CachedToken:
         try:

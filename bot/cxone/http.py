@@ -24,6 +24,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from bot.cxone.auth import TokenClient
 from bot.cxone.errors import CXoneError
+from bot.metrics import Metrics, NoMetrics
 from bot.request_log import DialRequestLog
 
 log = logging.getLogger("bot.cxone")
@@ -128,9 +129,11 @@ class CXoneHttp:
         timeout: float = 10.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.tokens = tokens
         self.timeout = timeout
+        self.metrics = metrics or NoMetrics()
         self._session = session or pooled_session()
         self._sleep = sleep
 
@@ -154,11 +157,14 @@ class CXoneHttp:
         idempotent: bool,
         about: str = "",
         request_name: str = "request",
+        endpoint: str | None = None,
         **kwargs: Any,
     ) -> Result:
         """Send `method url` (with `json=`/`params=`) until an answer or a safe stop.
         `what` and `about` name it in log lines ("dial attempt 1 (agent 1001)");
-        `request_name` names it in the sentence of a failure ("the call request")."""
+        `request_name` names it in the sentence of a failure ("the call request");
+        `endpoint` labels it in the metrics (default: `what`)."""
+        endpoint = endpoint or what
         about = f" ({about})" if about else ""
         budget = _RetryBudget(self._sleep)
         attempts = 0
@@ -168,9 +174,11 @@ class CXoneHttp:
             except CXoneError as error:  # nothing is sent with a token we do not have
                 return NoToken(error, attempts)
             attempts += 1
+            started = time.perf_counter()
             try:
                 response = self._send(method, url, token, **kwargs)
             except requests.RequestException as error:
+                self.metrics.cxone_request(endpoint, None, time.perf_counter() - started)
                 what_happened = self.describe(error, request_name)
                 rlog.warning(
                     "CXone %s attempt %d%s failed: %s", what, attempts, about, what_happened
@@ -179,6 +187,9 @@ class CXoneHttp:
                 if (idempotent or not maybe_sent) and budget.after_unavailable():
                     continue
                 return NoAnswer(what_happened, attempts, maybe_sent)
+            self.metrics.cxone_request(
+                endpoint, response.status_code, time.perf_counter() - started
+            )
             answer = Answer(response, attempts)
             rlog.info(
                 "CXone %s attempt %d%s: HTTP %d, correlation id %s",

@@ -6,7 +6,8 @@ it with `WebClient(base_url=standin.url, token=standin.bot_token)`.
 
 It answers the methods the bot uses the way Slack does (auth.test, chat.postMessage,
 chat.postEphemeral, chat.update, chat.delete, users.list, users.info,
-users.lookupByEmail, conversations.info, views.open, views.update, views.publish);
+users.lookupByEmail, conversations.info (of the ids in `channels`), views.open,
+views.update, views.publish);
 any other method answers {"ok": true}. Views are checked as Slack checks them: a
 trigger_id is good for 3 s and one views.open (`expired_trigger_id`,
 `exchanged_trigger_id`, `invalid_trigger_id`), a view has at most 100 blocks and 250 kB
@@ -14,6 +15,11 @@ and a modal a title of at most 24 characters (`invalid_arguments`, `view_too_lar
 and a modal the person closed (`close_view()`) is `not_found` to views.update.
 `apps.connections.open` takes the app-level token instead (and only it does) and
 answers a URL from `socket_mode_url`, e.g. a SocketModeStandIn's `issue_url`.
+As Slack does, every answer to a call made with the bot token carries the scopes
+granted to it in `x-oauth-scopes` (`scopes`, by default the manifest's), and a method
+whose scope was not granted answers `missing_scope` with `needed` and `provided`
+(conversations.info needs channels:read for a public channel, groups:read for a
+private one).
 Every call is recorded. `fail()` makes chosen calls fail like Slack does
 (`not_in_channel`, 429 with Retry-After, 5xx). `response_url()` hands out hook URLs
 whose posts (what Bolt's `respond()` sends) are recorded too.
@@ -33,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.sandbox import LocalHttpServer, QuietHandler
+from bot.slack.scopes import BOT_SCOPES
 
 DEFAULT_BOT_TOKEN = "xoxb-demo-token"
 DEFAULT_APP_TOKEN = "xapp-1-A0DIALBOT-demo-token"
@@ -45,6 +52,7 @@ TRIGGER_SECONDS = 3.0  # a trigger_id is good for 3 s, and for one views.open
 VIEW_MAX_BLOCKS = 100  # for modals and home tabs
 VIEW_MAX_BYTES = 250_000  # views.open/update/publish: view_too_large beyond it
 VIEW_TEXT_LIMITS = {"title": 24, "submit": 24, "close": 24}  # plain_text, characters
+MANIFEST_BOT_SCOPES = BOT_SCOPES  # what installing the app from manifest.yml grants
 
 
 def demo_user(user_id: str, name: str, real_name: str, *, email: str | None = None) -> dict:
@@ -142,12 +150,16 @@ class SlackApiStandIn(LocalHttpServer):
         response_url_uses: int | None = RESPONSE_URL_USES,
         app_token: str = DEFAULT_APP_TOKEN,
         socket_mode_url: Callable[[], str] | None = None,
+        scopes: Iterable[str] = MANIFEST_BOT_SCOPES,
     ) -> None:
         super().__init__(port=port)
         self.bot_token = bot_token
+        self.scopes: tuple[str, ...] = tuple(scopes)  # granted to the bot token
         # Deep copies: a test that renames someone must not rename them for the next test.
         self.users: list[dict] = copy.deepcopy(list(DEFAULT_USERS if users is None else users))
         self.channels: dict[str, str] = dict(channels or {"C0DEMO": "dial-demo"})
+        self.private_channels: set[str] = set()  # ids of channels that are private
+        self.channels_without_bot: set[str] = set()  # ids of channels the bot is not in
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -267,6 +279,17 @@ class SlackApiStandIn(LocalHttpServer):
         headers: dict[str, str] = {}
         if token_error := self._token_error(method, token):
             status, payload = 200, {"ok": False, "error": token_error}
+        elif method not in APP_TOKEN_METHODS and (needed := self._scope_needed(method, args)):
+            headers["x-oauth-scopes"] = ",".join(self.scopes)
+            status, payload = (
+                200,
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(self.scopes),
+                },
+            )
         elif failure := self._take_failure(method, args):
             status, payload = failure.status, {"ok": False, "error": failure.error}
             if failure.retry_after is not None:
@@ -275,9 +298,21 @@ class SlackApiStandIn(LocalHttpServer):
             handler = self._methods().get(method)
             payload = handler(args) if handler else {"ok": True}
             status = 200
+        if token_error is None and method not in APP_TOKEN_METHODS:
+            headers["x-oauth-scopes"] = ",".join(self.scopes)
         with self._lock:
             self._calls.append(ApiCall(method, args, datetime.now(UTC), status, payload))
         return status, payload, headers
+
+    def _scope_needed(self, method: str, args: dict[str, Any]) -> str | None:
+        """The scope `method` needs that the bot token was not granted, if any."""
+        if method != "conversations.info":
+            return None
+        needed = "groups:read" if self._is_private(args.get("channel")) else "channels:read"
+        return None if needed in self.scopes else needed
+
+    def _is_private(self, channel: object) -> bool:
+        return isinstance(channel, str) and channel in self.private_channels
 
     def _token_error(self, method: str, token: str | None) -> str | None:
         expected = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
@@ -509,17 +544,16 @@ class SlackApiStandIn(LocalHttpServer):
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
-        if not channel:
+        if not channel or channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        name = self.channels.get(channel, channel.lower())
         return {
             "ok": True,
             "channel": {
                 "id": channel,
-                "name": name,
+                "name": self.channels[channel],
                 "is_channel": True,
-                "is_private": False,
-                "is_member": True,
+                "is_private": channel in self.private_channels,
+                "is_member": channel not in self.channels_without_bot,
             },
         }
 

@@ -25,6 +25,8 @@ from bot.calls import CallPlacer
 from bot.config import Settings
 from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
+from bot.health import Readiness
+from bot.metrics import Metrics, NoMetrics, Stopwatch, ack_surface
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
@@ -32,6 +34,7 @@ from bot.slack.home import AppHome
 from bot.slack.listeners import register
 from bot.slack.reporter import OutcomeReporter, Presentation
 from bot.slack.users import UserDirectory
+from bot.slack.web_client import CountingWebClient
 from bot.store import Store
 from bot.store.link_report import start_log_lines
 
@@ -45,11 +48,17 @@ LOOKUP_TIMEOUT = 2  # user lookups run before an ack: Slack gives us 3 s in all
 _front_ends: weakref.WeakKeyDictionary[App, DialFrontEnd] = weakref.WeakKeyDictionary()
 
 
-def build_client(settings: Settings) -> WebClient:
-    client = WebClient(
+def build_metrics(settings: Settings) -> Metrics:
+    """This app's own metrics (each app its own registry), or none when turned off."""
+    return Metrics() if settings.metrics_enabled else NoMetrics()
+
+
+def build_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
+    client = CountingWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT,
+        metrics=metrics,
     )
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=1),
@@ -62,28 +71,35 @@ def lookup_client(client: WebClient) -> WebClient:
     """A client for lookups and views on an ack path: short timeout, and no waiting out a
     429 (a Retry-After of 30 s would blow Slack's 3 s, or a trigger_id's); a failure is
     reported instead. The App Home publishes on it too: a home is never worth a thread."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
+    return CountingWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=LOOKUP_TIMEOUT,
+        metrics=getattr(client, "metrics", None),
+    )
 
 
-def build_journey_placer(settings: Settings) -> JourneyPlacer:
+def build_journey_placer(settings: Settings, metrics: Metrics | None = None) -> JourneyPlacer:
     tokens = TokenClient(
         settings.token_url,
         settings.cxone_oauth_client_id,
         settings.cxone_oauth_client_secret,
         grant_type=settings.cxone_oauth_grant_type,
         timeout=settings.cxone_http_timeout,
+        metrics=metrics,
     )
     assert settings.cxone_outbound_campaign_id  # load_settings() requires it in journey mode
-    http = CXoneHttp(tokens, timeout=settings.cxone_http_timeout)
+    http = CXoneHttp(tokens, timeout=settings.cxone_http_timeout, metrics=metrics)
     return JourneyPlacer(settings.cxone_base_url, http, settings.cxone_outbound_campaign_id)
 
 
-# One builder per CXONE_API value; Settings accepts no other value.
+# One builder per CXONE_API value; Settings accepts no other value. Each takes the
+# app's metrics, for its CXone requests and token fetches.
 PLACERS = {"journey": build_journey_placer}
 
 
-def build_placer(settings: Settings) -> CallPlacer:
-    return PLACERS[settings.cxone_api](settings)
+def build_placer(settings: Settings, metrics: Metrics | None = None) -> CallPlacer:
+    return PLACERS[settings.cxone_api](settings, metrics)
 
 
 def open_store(settings: Settings) -> Store:
@@ -102,8 +118,10 @@ def build_front_end(
     placer: CallPlacer,
     client: WebClient,
     dial_executor: Executor | None = None,
+    metrics: Metrics | None = None,
 ) -> DialFrontEnd:
     """The service, the user directory and the reporter the listeners share."""
+    metrics = metrics or NoMetrics()
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
         allowed_regions=frozenset(settings.dial_allowed_regions),
@@ -117,6 +135,7 @@ def build_front_end(
         default_contact_id=settings.cxone_default_contact_id,
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
+        metrics=metrics,
     )
     quick = lookup_client(client)
     users = UserDirectory(quick)
@@ -125,6 +144,9 @@ def build_front_end(
         mask_numbers=settings.dial_mask_numbers,
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
     )
+    readiness = Readiness(store.engine) if hasattr(store, "engine") else None
+    if readiness is not None:
+        metrics.watch_readiness(readiness.problem)
     reporter = OutcomeReporter(
         client, service, users, presentation, notify_channel=settings.dial_notify_channel
     )
@@ -137,6 +159,8 @@ def build_front_end(
         home=AppHome(quick, service, presentation),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+        metrics=metrics,
+        readiness=readiness,
     )
 
 
@@ -148,9 +172,14 @@ def build_app(
     client: WebClient | None = None,
     recover: bool = True,
 ) -> App:
-    client = client or build_client(settings)
+    metrics = build_metrics(settings)
+    client = client or build_client(settings, metrics)
     front = build_front_end(
-        settings, store or open_store(settings), placer or build_placer(settings), client
+        settings,
+        store or open_store(settings),
+        placer or build_placer(settings, metrics),
+        client,
+        metrics=metrics,
     )
     signing_secret = settings.slack_signing_secret
     app = App(
@@ -166,6 +195,7 @@ def build_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
         ),
     )
+    app.use(ack_timer(metrics))
     register(app, front)
     _front_ends[app] = front
     if recover:
@@ -174,9 +204,28 @@ def build_app(
     return app
 
 
+def ack_timer(metrics: Metrics):
+    """Bolt middleware timing each request's listener, the ack included (the app
+    processes before it answers, so the answer follows the ack listener)."""
+
+    def time_the_ack(body: dict, next) -> object:  # noqa: A002 (Bolt names it `next`)
+        watch = Stopwatch()
+        try:
+            return next()
+        finally:
+            metrics.ack(ack_surface(body), watch.seconds)
+
+    return time_the_ack
+
+
 def front_end(app: App) -> DialFrontEnd:
     """The service and pools behind an app made by build_app()."""
     return _front_ends[app]
+
+
+def front_end_of(app: App) -> DialFrontEnd | None:
+    """The front end behind `app`, or None when build_app() did not make it."""
+    return _front_ends.get(app)
 
 
 def shutdown(app: App, *, wait: bool = True) -> None:

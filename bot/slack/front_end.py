@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import messages
 from bot.dialing import DialService
+from bot.health import Readiness
+from bot.metrics import Metrics, NoMetrics
 from bot.request_log import request_log
 from bot.slack.dial_modal import DialModal
 from bot.slack.home import AppHome
@@ -33,6 +35,8 @@ class DialFrontEnd:
     home: AppHome
     dial_executor: Executor
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
+    metrics: Metrics = field(default_factory=NoMetrics)
+    readiness: Readiness | None = None  # GET /readyz: whether the database answers
 
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""

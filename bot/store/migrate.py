@@ -92,6 +92,18 @@ def check_current(engine: Engine) -> None:
     )
 
 
+def schema_state(engine: Engine) -> tuple[str | None, bool]:
+    """The database's schema revision (None: none) and whether dialbot's tables exist;
+    reads only (`dialbot doctor`)."""
+    with engine.connect() as connection:
+        return current_revision(connection), bool(_dialbot_tables(connection))
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this version of dialbot knows `revision` (so it can upgrade from it)."""
+    return revision in _known_revisions()
+
+
 def upgrade_failed(engine: Engine, error: DBAPIError) -> StoreError:
     reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "unknown"
     return StoreError(

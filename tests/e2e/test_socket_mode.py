@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from dialbot_e2e import ALICE, BOB, CHANNEL
+from dialbot_e2e import ALICE, BOB, CHANNEL, free_port
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -57,10 +57,20 @@ def cxone() -> Iterator[CXoneSandbox]:
         yield sandbox
 
 
-def launch(slack, cxone, tmp_path, *, app_token: str = APP_TOKEN) -> subprocess.Popen:
-    """`python app.py` in Socket Mode; its log goes to `process.log_path`."""
+def launch(
+    slack,
+    cxone,
+    tmp_path,
+    *,
+    app_token: str = APP_TOKEN,
+    agent_map_rows: str = "",
+    port: int | None = None,
+) -> subprocess.Popen:
+    """`python app.py` in Socket Mode; its log goes to `process.log_path`, and its health
+    and metrics endpoints listen on 127.0.0.1:`process.port`."""
     agent_map = tmp_path / "agents.csv"
-    agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n")
+    agent_map.write_text(f"{ALICE},{ALICE_AGENT}\n{agent_map_rows}")
+    port = port or free_port()
     # Only these variables: no proxy, no SLACK_CLIENT_ID/SECRET (OAuth), no signing secret.
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -71,6 +81,8 @@ def launch(slack, cxone, tmp_path, *, app_token: str = APP_TOKEN) -> subprocess.
             slack_signing_secret=None,
             cxone_http_timeout=3,
             dial_agent_map=agent_map,
+            host="127.0.0.1",
+            port=port,
         ),
     }
     log_path = tmp_path / "app.log"
@@ -86,6 +98,7 @@ def launch(slack, cxone, tmp_path, *, app_token: str = APP_TOKEN) -> subprocess.
             stderr=subprocess.STDOUT,
         )
     process.log_path = log_path  # type: ignore[attr-defined]
+    process.port = port  # type: ignore[attr-defined]
     return process
 
 
@@ -387,3 +400,83 @@ def test_a_connection_needs_a_ticket_from_apps_connections_open(socket_mode):
     with pytest.raises(InvalidStatus):  # a ticket is good for one connection
         connect(url, open_timeout=5)
     assert socket_mode.connections_made == 1
+
+
+def test_socket_mode_serves_healthz_readyz_and_metrics_on_its_port(
+    slack, cxone, socket_mode, tmp_path
+):
+    import requests
+    from metrics_reading import scrape, value
+
+    process = launch(slack, cxone, tmp_path, agent_map_rows=f"{BOB},agent-not-at-cxone\n")
+    try:
+        base = f"http://127.0.0.1:{process.port}"
+
+        def serving() -> bool:
+            assert process.poll() is None, process.log_path.read_text()
+            try:
+                return requests.get(base + "/healthz", timeout=1).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_for(serving, timeout=20)
+        assert requests.get(base + "/readyz", timeout=5).text == "ready"
+        assert requests.post(base + "/slack/events", timeout=5).status_code == 404  # no HTTP Slack
+
+        def dial(user_id: str) -> None:
+            response_url = slack.response_url()
+            card = socket_mode.request(
+                "slash_commands", slash_payload(user_id, "+1 415 555 0123", response_url)
+            )
+            press = block_action_payload(
+                user_id=user_id,
+                action_id="dial_confirm",
+                value=buttons(card)[0]["value"],
+                response_url=response_url,
+            )
+            socket_mode.push("interactive", press, accepts_response_payload=False)
+
+        dial(ALICE)
+        wait_for(lambda: value(scrape(base), "dialbot_dials_total", outcome="placed") == 1)
+        cxone.set_fault("500")
+        dial(ALICE)
+        wait_for(lambda: value(scrape(base), "dialbot_dials_total", outcome="unknown") == 1)
+        cxone.clear_fault()
+        dial(BOB)  # CXone does not know BOB's agent: 400
+        wait_for(lambda: value(scrape(base), "dialbot_dials_total", outcome="rejected") == 1)
+
+        text = scrape(base)
+        assert value(text, "dialbot_ack_seconds_count", surface="slash_command") == 3
+        assert value(text, "dialbot_ack_seconds_count", surface="block_actions") == 3
+        assert value(text, "dialbot_cxone_requests_total", endpoint="dial", status="202") == 1
+        assert value(text, "dialbot_dials_in_flight") == 0
+        log = stop(process)
+        assert process.returncode == 0, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
+def test_a_taken_port_is_a_warning_in_socket_mode_and_slack_is_still_answered(
+    slack, cxone, socket_mode, tmp_path
+):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        process = launch(slack, cxone, tmp_path, port=taken.getsockname()[1])
+        try:
+            wait_for(lambda: socket_mode.open_connections or process.poll() is not None, timeout=20)
+            assert process.poll() is None, process.log_path.read_text()
+            card = socket_mode.request(
+                "slash_commands", slash_payload(ALICE, "+1 415 555 0123", slack.response_url())
+            )
+            assert [b["action_id"] for b in buttons(card)] == ["dial_confirm", "dial_cancel"]
+            log = stop(process)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=STOP_TIMEOUT)
+    assert process.returncode == 0, log
+    assert "cannot serve GET /healthz, /readyz and /metrics on 127.0.0.1" in log
+    assert "Traceback" not in log

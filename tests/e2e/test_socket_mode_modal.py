@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dialbot_e2e import ALICE, CHANNEL
+from dialbot_e2e import ALICE, CHANNEL, free_port
 
 from bot.sandbox import wait_for
 from bot.sandbox.cxone import CXoneSandbox
@@ -63,6 +63,8 @@ def app_process(slack, cxone, socket_mode, tmp_path) -> Iterator[subprocess.Pope
             slack_signing_secret=None,
             cxone_http_timeout=3,
             dial_agent_map=agent_map,
+            host="127.0.0.1",  # the health and metrics endpoints, on a port of its own
+            port=free_port(),
         ),
     }
     log_path = tmp_path / "app.log"

@@ -243,19 +243,24 @@ def test_only_documented_endpoints_answer_and_the_rest_never_reach_bolt(bot, met
 def test_the_route_table_takes_later_endpoints_and_refuses_a_second_one_for_a_route(bot):
     server = HttpServer(bot.app, signing_secret=SIGNING_SECRET)
 
-    def ready(environ, start_response):
+    def version(environ, start_response):
         start_response("200 OK", [("Content-Length", "5")])
-        return [b"ready"]
+        return [b"0.1.0"]
 
-    server.routes.add("GET", "/readyz", ready)
+    server.routes.add("GET", "/version", version)
     with pytest.raises(ValueError, match="already has an endpoint"):
-        server.routes.add("GET", "/readyz", ready)
+        server.routes.add("GET", "/version", version)
+    with pytest.raises(ValueError, match="already has an endpoint"):
+        server.routes.add("GET", "/readyz", version)  # build_app's app brings its own
     assert server.routes.endpoints() == [
         ("POST", "/slack/events"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
+        ("GET", "/metrics"),
+        ("GET", "/version"),
     ]
     with server:
+        assert requests.get(server.url + "/version", timeout=5).text == "0.1.0"
         assert requests.get(server.url + "/readyz", timeout=5).text == "ready"
         assert requests.get(server.url + "/healthz", timeout=5).text == "ok"
 
