@@ -364,3 +364,17 @@ def test_a_view_reads_as_text_with_its_fields_and_buttons():
         "[ Cancel ]  [ Dial ]",
     ]
     assert render.render_view(view, names, {"n": "911"})[2] == "Number: [ 911 ]"
+
+
+def test_the_transcript_never_breaks_a_call_id_or_a_number_at_a_hyphen():
+    import io
+
+    from bot.sandbox.transcript import WIDTH, Transcript
+
+    call_id = "bc5ccd4e-c363-45fe-bcce-97892cecd1af"
+    for shift in range(len(call_id)):  # the id across every wrapping point
+        out = io.StringIO()
+        text = "x" * (WIDTH - 20 - shift) + f" {call_id} +1 415-555-0123"
+        Transcript(out).say(text)
+        Transcript(out).box([text])
+        assert out.getvalue().count(call_id) == 2 and "415-555-0123" in out.getvalue()

@@ -18,7 +18,9 @@ class Transcript:
         if not text:
             print(file=self.out, flush=True)
             return
-        for line in textwrap.wrap(text, WIDTH - indent, subsequent_indent="  ") or [""]:
+        for line in textwrap.wrap(
+            text, WIDTH - indent, subsequent_indent="  ", break_on_hyphens=False
+        ) or [""]:
             print(pad + line, file=self.out, flush=True)
 
     def section(self, title: str) -> None:
@@ -28,7 +30,11 @@ class Transcript:
     def box(self, lines: Iterable[str], indent: int = 3) -> None:
         """A message as it appears in Slack, framed on the left."""
         for line in lines:
-            wrapped = textwrap.wrap(line, WIDTH - indent - 2) if line.strip() else [""]
+            wrapped = (
+                textwrap.wrap(line, WIDTH - indent - 2, break_on_hyphens=False)
+                if line.strip()
+                else [""]
+            )
             for part in wrapped:
                 print(" " * indent + "│ " + part, file=self.out, flush=True)
 
