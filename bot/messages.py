@@ -735,3 +735,136 @@ LOG_USERS_LIST = "users.list fetched %d users in %d page(s)"
 LOG_SOCKET_OPEN = "Socket Mode connection %s open (%.0f ms)"
 LOG_SOCKET_ENDED = "Socket Mode connection %s ended without a disconnect message; reconnecting"
 LOG_SOCKET_RECONNECT_FAILED = "Socket Mode could not reconnect (%s); trying again in %.1f s"
+
+
+# --- issue 12: the agent's CXone state before a dial, and links by email ----------------
+
+# What a CXone agent state means, as the end of "Alice …" (agentStateName -> words).
+AGENT_STATE_WORDS = {
+    "Available": "is Available in CXone",
+    "Unavailable": "is Unavailable in CXone",
+    "LoggedOut": "is logged out of CXone",
+    "LoggedIn": "is logged in to CXone but not Available yet",
+    "InboundContact": "is on an inbound call",
+    "OutboundContact": "is on an outbound call",
+    "InboundConsult": "is on an inbound consult call",
+    "OutboundConsult": "is on an outbound consult call",
+    "Dialer": "is on a dialer call",
+}
+# The same for the App Home's "Your agent is *…* in CXone."
+AGENT_STATE_SHORT = {
+    "Available": "Available",
+    "Unavailable": "Unavailable",
+    "LoggedOut": "logged out",
+    "LoggedIn": "logged in, not Available yet",
+    "InboundContact": "on an inbound call",
+    "OutboundContact": "on an outbound call",
+    "InboundConsult": "on an inbound consult call",
+    "OutboundConsult": "on an outbound consult call",
+    "Dialer": "on a dialer call",
+}
+# The kind of contact a busy state is, for "wait for that … to end".
+BUSY_CONTACT_KINDS = {
+    "InboundContact": "inbound call",
+    "OutboundContact": "outbound call",
+    "InboundConsult": "inbound consult call",
+    "OutboundConsult": "outbound consult call",
+    "Dialer": "dialer call",
+}
+
+# How the person tries again, by where the refusal is read.
+RETRY_COMMAND = "run /dial again"
+RETRY_PRESS = "press Dial again"
+RETRY_MODAL = "submit the form again"
+RETRY_SHORTCUT = "use the shortcut again"
+
+# Why a state could not be read, in one phrase (bot.cxone.admin.ReadFailure -> words).
+STATE_UNREAD_PHRASES = {
+    "timeout": "CXone did not answer in time",
+    "unreachable": "CXone could not be reached",
+    "server_error": "CXone answered with an error",
+    "unauthorized": "CXone did not accept the bot's sign-in",
+    "no_token": "the bot could not sign in to CXone",
+    "forbidden": "the bot's CXone user may not read agent states",
+    "not_found": "CXone has no state API or no such agent here",
+    "rate_limited": "CXone is limiting requests",
+    "malformed": "CXone's answer could not be read",
+    "refused": "CXone refused the request",
+}
+
+
+def state_words(state_name: str, description: str | None = None, *, is_acw: bool = False) -> str:
+    """The end of "Alice …" for a CXone state: "is on an inbound call"."""
+    name = quote_for_slack(state_name, limit=40)
+    words = AGENT_STATE_WORDS.get(state_name, f"is in the CXone state {name}")
+    if is_acw:
+        words = "is in after-call work in CXone"
+    if description and state_name == "Unavailable":
+        words += f" ({quote_for_slack(description, limit=60)})"
+    return words
+
+
+def state_short(state_name: str, description: str | None = None) -> str:
+    """The App Home's words for a state: "logged out", "Unavailable (Lunch)"."""
+    words = AGENT_STATE_SHORT.get(state_name, state_name)
+    if description and state_name == "Unavailable":
+        words += f" ({description})"
+    return words
+
+
+def _subject(agent_user_id: str, requester_id: str) -> tuple[str, str, str]:
+    """(who, is/are, their/your) for a sentence about the agent."""
+    if agent_user_id == requester_id:
+        return "You", "are", "your"
+    return mention(agent_user_id), "is", "their"
+
+
+def agent_not_ready(
+    agent_user_id: str,
+    requester_id: str,
+    state_name: str,
+    description: str | None,
+    retry: str,
+) -> str:
+    """A block refusal: the state, and what to do (the busy states name the contact)."""
+    who, _, their = _subject(agent_user_id, requester_id)
+    words = state_words(state_name, description)
+    if who == "You":
+        words = words.replace("is ", "are ", 1)
+    ask = "" if who == "You" else "ask them to "
+    if state_name == "LoggedOut":
+        todo = f"{ask}log in to {their} agent application and go Available"
+    elif state_name in BUSY_CONTACT_KINDS:
+        todo = f"wait for that {BUSY_CONTACT_KINDS[state_name]} to end"
+    else:
+        todo = f"{ask}go Available in {their} agent application"
+    return f"{who} {words}, so no call was placed: {todo}, then {retry}."
+
+
+def state_line_ready(agent_name: str, words: str) -> str:
+    return f":large_green_circle: {agent_name} {words}."
+
+
+def state_line_not_ready(agent_name: str, words: str) -> str:
+    """warn mode: shown, never refused."""
+    return (
+        f":warning: {agent_name} {words}: the call may not reach them. "
+        "Press Dial only if you mean to."
+    )
+
+
+def state_line_unread(agent_name: str, why: str) -> str:
+    return (
+        f":grey_question: {agent_name}'s CXone state could not be checked ({why}); "
+        "the dial may go on."
+    )
+
+
+def state_line_not_yet(agent_name: str) -> str:
+    return f":hourglass: {agent_name}'s CXone state not checked yet: Dial checks it."
+
+
+# The state the record keeps when none was read (DIAL_AGENT_STATE_CHECK=off).
+LOG_STATE_READ = "agent %s state %s (read %.0f ms ago)"
+LOG_STATE_UNREAD = "agent %s state could not be read: %s (%s)"
+LOG_STATE_NOT_YET = "agent %s state not answered within %.0f ms; the card says not checked yet"

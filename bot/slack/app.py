@@ -21,9 +21,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import messages
+from bot.agent_state import AgentReadiness, StateCheck
 from bot.calls import CallPlacer
 from bot.config import Settings
-from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
+from bot.cxone import CXoneAdmin, CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
@@ -86,6 +87,28 @@ def build_placer(settings: Settings) -> CallPlacer:
     return PLACERS[settings.cxone_api](settings)
 
 
+def build_admin(settings: Settings, placer: CallPlacer) -> CXoneAdmin | None:
+    """CXone's admin reads, with the placer's token and retry policy; None for a placer
+    that does not speak to CXone over HTTP (the fake placer): no tenant to read."""
+    http = getattr(placer, "http", None)
+    if not isinstance(http, CXoneHttp):
+        return None
+    return CXoneAdmin(settings.cxone_base_url, http, version=settings.cxone_api_version)
+
+
+def build_readiness(settings: Settings, admin: CXoneAdmin | None) -> AgentReadiness | None:
+    """The agent-state check, or None when DIAL_AGENT_STATE_CHECK=off (no state requests)."""
+    if settings.dial_agent_state_check == StateCheck.OFF or admin is None:
+        return None
+    return AgentReadiness(
+        admin,
+        mode=settings.dial_agent_state_check,
+        ready_states=settings.dial_agent_ready_states,
+        budget_seconds=settings.dial_agent_state_budget_ms / 1000,
+        max_age_seconds=settings.dial_agent_state_max_age_seconds,
+    )
+
+
 def open_store(settings: Settings) -> Store:
     """The store, with DIAL_AGENT_MAP loaded where no person decided otherwise."""
     store = Store.open(settings.database_url)
@@ -102,8 +125,13 @@ def build_front_end(
     placer: CallPlacer,
     client: WebClient,
     dial_executor: Executor | None = None,
+    *,
+    admin: CXoneAdmin | None = None,
 ) -> DialFrontEnd:
-    """The service, the user directory and the reporter the listeners share."""
+    """The service, the user directory and the reporter the listeners share. `admin`
+    reads agent states (default: with the placer's CXone token, see build_admin())."""
+    admin = admin or build_admin(settings, placer)
+    readiness = build_readiness(settings, admin)
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
         allowed_regions=frozenset(settings.dial_allowed_regions),
@@ -117,6 +145,7 @@ def build_front_end(
         default_contact_id=settings.cxone_default_contact_id,
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
+        readiness=readiness,
     )
     quick = lookup_client(client)
     users = UserDirectory(quick)
@@ -133,8 +162,13 @@ def build_front_end(
         users=users,
         reporter=reporter,
         modal=DialModal(quick, service),
-        # state_reader: connect the agent-state read here to show it on the home.
-        home=AppHome(quick, service, presentation),
+        home=AppHome(
+            quick,
+            service,
+            presentation,
+            state_reader=readiness.words if readiness else None,
+            link_by_email=settings.dial_link_by_email,
+        ),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
     )
@@ -147,10 +181,15 @@ def build_app(
     placer: CallPlacer | None = None,
     client: WebClient | None = None,
     recover: bool = True,
+    admin: CXoneAdmin | None = None,
 ) -> App:
     client = client or build_client(settings)
     front = build_front_end(
-        settings, store or open_store(settings), placer or build_placer(settings), client
+        settings,
+        store or open_store(settings),
+        placer or build_placer(settings),
+        client,
+        admin=admin,
     )
     signing_secret = settings.slack_signing_secret
     app = App(
@@ -187,6 +226,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
     front.dial_executor.shutdown(wait=wait)
+    if front.service.readiness is not None:
+        front.service.readiness.close()
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import messages
-from bot.dialing import Refusal
+from bot.dialing import Refusal, RefusalKind
 from bot.parsing import (
     USAGE,
     DialCommand,
@@ -87,11 +87,13 @@ class DialCommandListener:
             command.get("response_url"),
         )
         if isinstance(result, Refusal):
+            if result.kind == RefusalKind.AGENT_NOT_READY:  # the grammar was fine
+                return blocks.text_message(f":no_entry: {result.message}")
             return blocks.usage_message(result.message, USAGE)
         request = result.request
         own_name = command.get("user_name") if request.agent_user_id == caller else None
         return self.front.reporter.confirm_card(
-            request, agent_name=agent_name, fallback_name=own_name
+            request, agent_name=agent_name, fallback_name=own_name, state=result.state
         )
 
     def open_modal(self, command: dict[str, Any]) -> Message | None:
