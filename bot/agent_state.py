@@ -134,7 +134,10 @@ class AgentReadiness:
 
     def words(self, agent_id: str) -> str | None:
         """The App Home's words for the agent's state ("logged out"), None when unread."""
-        reading = self._read(agent_id, self.budget_seconds, None)
+        with self._lock:
+            reading = self._recent.get(agent_id)
+        if reading is None:  # a reading seconds old will do: a dial that just ended
+            reading = self._read(agent_id, self.budget_seconds, None)
         if reading.state is None:
             return None
         return messages.state_short(reading.state.name, reading.state.out_state_description)
