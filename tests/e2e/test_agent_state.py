@@ -8,7 +8,7 @@ import logging
 import re
 
 import pytest
-from dialbot_e2e import ALICE, AGENTS, BOB, CHANNEL, SAM
+from dialbot_e2e import AGENTS, ALICE, BOB, CHANNEL, SAM
 
 from bot.sandbox import wait_for
 from bot.sandbox.slack_requests import message_action_body
