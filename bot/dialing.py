@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from bot import messages
 from bot.agent_state import AgentReadiness, StateReading
 from bot.calls import CallOrder, CallPlacer, DialOutcome, Placed, Rejected, Unknown
+from bot.email_links import EmailLinker, EmailMatch
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
 from bot.request_log import request_log
 from bot.store import AgentLink, DialRequest, DialState
@@ -54,6 +55,7 @@ class RefusalKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     NOT_ADMIN = "not_admin"
     AGENT_NOT_READY = "agent_not_ready"  # CXone says the agent cannot take a call now
+    NO_EMAIL_MATCH = "no_email_match"  # no single active CXone agent has the email
 
 
 class DialField(StrEnum):
@@ -159,6 +161,7 @@ class DialService:
         confirm_ttl_seconds: int = 600,
         rate_limit_per_minute: int = 5,
         readiness: AgentReadiness | None = None,
+        email_linker: EmailLinker | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
@@ -170,6 +173,7 @@ class DialService:
         self.confirm_ttl_seconds = confirm_ttl_seconds
         self.rate_limit_per_minute = rate_limit_per_minute
         self.readiness = readiness  # None: DIAL_AGENT_STATE_CHECK=off, no state is read
+        self.email_linker = email_linker  # None: no CXone agent list to match emails in
         self.clock = clock
 
     # --- /dial <number> ------------------------------------------------------------
@@ -192,9 +196,10 @@ class DialService:
         try:
             requester_link = self.store.get_link(requester_id)
             if requester_link is None:
-                return self._refuse(
-                    RefusalKind.NOT_LINKED, messages.not_linked(self.admins), requester_id
-                )
+                linked = self._link_on_first_use(requester_id)
+                if isinstance(linked, Refusal):
+                    return linked
+                requester_link = linked
             agent_user_id = agent_user_id or requester_id
             if agent_user_id != requester_id and requester_id not in self.supervisors:
                 message = messages.not_a_supervisor(agent_user_id)
@@ -428,6 +433,24 @@ class DialService:
         log.info(messages.LOG_LINK, admin_id, user_id, agent_id)
         return result
 
+    def link_by_email(self, admin_id: str, user_id: str) -> tuple[AgentLink, str] | Refusal:
+        """An admin's `/dial link @user` without an id: the one active agent with the
+        user's email, linked as if the admin had typed its id (and the email used)."""
+        if admin_id not in self.admins:
+            return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
+        if self.email_linker is None:
+            return Refusal(RefusalKind.NO_EMAIL_MATCH, messages.NO_AGENT_DIRECTORY)
+        match = self.email_linker.find(user_id)
+        if match.agent_id is None:
+            problem = _email_problem(match)
+            return Refusal(
+                RefusalKind.NO_EMAIL_MATCH, messages.link_by_email_failed(user_id, problem)
+            )
+        linked = self.link(admin_id, user_id, match.agent_id)
+        if isinstance(linked, Refusal):
+            return linked
+        return linked, match.email or ""
+
     def unlink(self, admin_id: str, user_id: str) -> bool | Refusal:
         if admin_id not in self.admins:
             return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
@@ -475,6 +498,17 @@ class DialService:
         return summary
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _link_on_first_use(self, user_id: str) -> AgentLink | Refusal:
+        """DIAL_LINK_BY_EMAIL: a person with no link is linked to their email's agent."""
+        linker = self.email_linker
+        if linker is None or not linker.first_use:
+            return self._refuse(RefusalKind.NOT_LINKED, messages.not_linked(self.admins), user_id)
+        found = linker.link_on_first_use(user_id)
+        if isinstance(found, EmailMatch):
+            message = messages.not_linked_by_email(self.admins, _email_problem(found))
+            return self._refuse(RefusalKind.NOT_LINKED, message, user_id)
+        return found
 
     def _read_for_card(self, agent_id: str) -> StateReading | None:
         if self.readiness is None:
@@ -555,6 +589,10 @@ class DialService:
         oldest_counted = recent[self.rate_limit_per_minute - 1]
         wait = (oldest_counted + RATE_WINDOW - now).total_seconds()
         return max(1, math.ceil(wait))
+
+
+def _email_problem(match: EmailMatch) -> str:
+    return messages.email_problem(str(match.kind), match.email, match.agent_ids, match.detail)
 
 
 def call_order(request: DialRequest) -> CallOrder:

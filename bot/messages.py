@@ -868,3 +868,75 @@ def state_line_not_yet(agent_name: str) -> str:
 LOG_STATE_READ = "agent %s state %s (read %.0f ms ago)"
 LOG_STATE_UNREAD = "agent %s state could not be read: %s (%s)"
 LOG_STATE_NOT_YET = "agent %s state not answered within %.0f ms; the card says not checked yet"
+
+LOG_EMAIL_MATCH = "email match for %s: %s (agents %s)"
+
+
+def email_problem(kind: str, email: str | None, agent_ids: Iterable[str], detail: str = "") -> str:
+    """Why an email matched no single active CXone agent, as a clause."""
+    shown = f"`{quote_for_slack(email, limit=120)}`" if email else ""
+    ids = ", ".join(f"`{quote_for_slack(i, limit=40)}`" for i in agent_ids)
+    if kind == "no_email":
+        return (
+            "Slack gave the bot no email address for this person (the app needs the "
+            "users:read.email scope; bots and guests may have none)"
+        )
+    if kind == "several":
+        return f"several active CXone agents have the email {shown} ({ids})"
+    if kind == "inactive_only":
+        return f"the only CXone agent with the email {shown} ({ids}) is inactive"
+    if kind == "unreadable":
+        return detail or "the lookup by email could not be done"
+    if kind == "unlinked":
+        return "an admin unlinked this person, and an email match does not undo that"
+    if kind == "slow":
+        return "looking them up by email is taking a while; try again in a few seconds"
+    return f"no active CXone agent has the email {shown}"
+
+
+def linked_by_email(user_id: str, agent_id: str, email: str) -> str:
+    return (
+        f"Linked {mention(user_id)} to CXone agent `{agent_id}`, the one active agent "
+        f"with their email `{quote_for_slack(email, limit=120)}`. "
+        "They can now run `/dial NUMBER` to call as that agent."
+    )
+
+
+def link_by_email_failed(user_id: str, problem: str) -> str:
+    return (
+        f"Nothing was linked: {problem}. To link {mention(user_id)} anyway, "
+        "give their agent id: `/dial link @user AGENT_ID`."
+    )
+
+
+def not_linked_by_email(admins: Iterable[str], problem: str) -> str:
+    """DIAL_LINK_BY_EMAIL: today's "not linked" answer, plus why email did not do it."""
+    return f"{not_linked(admins)} Linking you by your Slack email did not work: {problem}."
+
+
+def sync_no_match(kind: str, agent_ids: Iterable[str]) -> str:
+    ids = ", ".join(agent_ids)
+    if kind == "several":
+        return f"several active agents have this email ({ids})"
+    if kind == "inactive_only":
+        return f"only inactive agents have this email ({ids})"
+    return "no CXone agent has this email"
+
+
+def sync_kept_link(current: str, matched: str) -> str:
+    return f"linked to {current} already; the email matches {matched}"
+
+
+SYNC_KEPT_UNLINK = "unlinked by a person; the email match does not undo that"
+
+SLACK_EMAIL_UNREADABLE = "Slack did not answer when the bot asked for the email address"
+
+
+def cxone_agents_unreadable(phrase: str) -> str:
+    return f"CXone's agent list could not be read ({phrase})"
+
+
+NO_AGENT_DIRECTORY = (
+    "This bot has no CXone agent list to look people up by email in, so nothing was linked. "
+    "Give the agent id: `/dial link @user AGENT_ID`."
+)

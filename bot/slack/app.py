@@ -26,6 +26,7 @@ from bot.calls import CallPlacer
 from bot.config import Settings
 from bot.cxone import CXoneAdmin, CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
+from bot.email_links import EmailLinker
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
@@ -132,6 +133,11 @@ def build_front_end(
     reads agent states (default: with the placer's CXone token, see build_admin())."""
     admin = admin or build_admin(settings, placer)
     readiness = build_readiness(settings, admin)
+    quick = lookup_client(client)
+    users = UserDirectory(quick)
+    linker = None
+    if admin is not None:
+        linker = EmailLinker(admin, users.email_of, store, first_use=settings.dial_link_by_email)
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
         allowed_regions=frozenset(settings.dial_allowed_regions),
@@ -146,9 +152,8 @@ def build_front_end(
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
         readiness=readiness,
+        email_linker=linker,
     )
-    quick = lookup_client(client)
-    users = UserDirectory(quick)
     presentation = Presentation(
         phone_policy=policy,
         mask_numbers=settings.dial_mask_numbers,
@@ -228,6 +233,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     front.dial_executor.shutdown(wait=wait)
     if front.service.readiness is not None:
         front.service.readiness.close()
+    if front.service.email_linker is not None:
+        front.service.email_linker.close()
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

@@ -139,6 +139,21 @@ class Store:
                 connection, slack_user_id, cxone_agent_id, linked_by, source, self._clock()
             )
 
+    def link_if_free(
+        self,
+        slack_user_id: str,
+        cxone_agent_id: str,
+        linked_by: str,
+        *,
+        source: LinkSource = LinkSource.EMAIL,
+    ) -> AgentLink | None:
+        """Link a user who has no link and whom no person unlinked (an email match);
+        None, and nothing changed, when either exists."""
+        with self._writer.begin() as connection:
+            return links.link_if_free(
+                connection, slack_user_id, cxone_agent_id, linked_by, source, self._clock()
+            )
+
     def unlink(
         self,
         slack_user_id: str,

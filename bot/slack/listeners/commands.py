@@ -121,10 +121,19 @@ class DialCommandListener:
         resolved = self.users.resolve(parsed.user)
         if isinstance(resolved, NotResolved):
             return blocks.usage_message(resolved.message, USAGE)
+        if parsed.agent_id is None:
+            return self.link_by_email(caller, resolved.user_id)
         result = self.service.link(caller, resolved.user_id, parsed.agent_id)
         if isinstance(result, Refusal):
             return blocks.usage_message(result.message, USAGE)
         return blocks.text_message(messages.linked(result.slack_user_id, result.cxone_agent_id))
+
+    def link_by_email(self, caller: str, user_id: str) -> Message:
+        result = self.service.link_by_email(caller, user_id)
+        if isinstance(result, Refusal):
+            return blocks.text_message(result.message)
+        link, email = result
+        return blocks.text_message(messages.linked_by_email(user_id, link.cxone_agent_id, email))
 
     def unlink(self, caller: str, parsed: UnlinkCommand) -> Message:
         if caller not in self.service.admins:
