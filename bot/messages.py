@@ -940,3 +940,33 @@ NO_AGENT_DIRECTORY = (
     "This bot has no CXone agent list to look people up by email in, so nothing was linked. "
     "Give the agent id: `/dial link @user AGENT_ID`."
 )
+
+
+def cli_sync_slack_failed(why: str) -> str:
+    return (
+        f"Slack's users.list failed ({why}), so nothing was linked. Check SLACK_BOT_TOKEN, "
+        "SLACK_API_URL and that the app has the users:read and users:read.email scopes."
+    )
+
+
+def cli_sync_cxone_failed(kind: str, detail: str) -> str:
+    return (
+        f"CXone's agent list could not be read ({kind}: {detail}), so nothing was linked. "
+        "Check CXONE_BASE_URL, CXONE_API_VERSION and the OAuth client's rights."
+    )
+
+
+def cli_sync_summary(counts: dict[str, int], members: int, without_email: int, apply: bool) -> str:
+    what = "Linking" if apply else "Dry run (add --apply to link)"
+    summary = (
+        f"{what}: {counts.get('link', 0)} to link, {counts.get('unchanged', 0)} linked to their "
+        f"match already, {counts.get('kept', 0)} kept as they are, {counts.get('skipped', 0)} "
+        f"without one matching agent; {members} Slack members read"
+    )
+    if without_email:
+        summary += f", {without_email} without an email (is users:read.email granted?)"
+    return summary + "."
+
+
+def cli_sync_applied(linked: int) -> str:
+    return f"Linked {linked} {'person' if linked == 1 else 'people'} by email."
