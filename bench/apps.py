@@ -101,6 +101,7 @@ def app_environment(
     users: list[tuple[str, str]],
     port: int,
     database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
     agent_map = workdir / "agents.csv"
     agent_map.write_text(
@@ -129,9 +130,14 @@ def app_environment(
             # The per-user limit protects people, not the server; the benchmark
             # sends hundreds of confirmations a minute from each bench user.
             dial_rate_limit_per_minute=1_000_000,
+            # These rows predate the agent-state check (issue 12) and keep measuring the
+            # token and the dial alone; `python -m bench.agent_state` measures the check,
+            # on and off side by side.
+            dial_agent_state_check="off",
             pythonunbuffered=1,
         )
     )
+    env.update(extra_env or {})
     return env
 
 
@@ -147,13 +153,14 @@ def start_app(
     script_args: tuple[str, ...] = (),
     ready_line: str | None = None,
     timeout: float = 60.0,
+    extra_env: dict[str, str] | None = None,
 ) -> AppProcess:
     """Start `script` with the bench environment; return once GET /healthz answers 200
     (and, with `ready_line`, once the app's own log shows it: a second process sharing
     a port cannot tell its /healthz from the first one's)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    env = app_environment(stand_ins, workdir, users, port, database_url)
+    env = app_environment(stand_ins, workdir, users, port, database_url, extra_env)
     log_path = workdir / f"{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

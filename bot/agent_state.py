@@ -92,7 +92,7 @@ class AgentReadiness:
         *,
         mode: StateCheck | str = StateCheck.BLOCK,
         ready_states: Iterable[str] = ("Available",),
-        budget_seconds: float = 0.6,
+        budget_seconds: float = 0.5,
         max_age_seconds: float = 15.0,
         press_budget_seconds: float = PRESS_BUDGET_SECONDS,
         threads: int = READ_THREADS,

@@ -123,7 +123,7 @@ class Settings(BaseSettings):
         description="comma-separated CXone agent state names that count as ready to dial",
     )
     dial_agent_state_budget_ms: int = Field(
-        600,
+        500,
         ge=50,
         le=2000,
         description="how many milliseconds /dial waits for the agent's state before it "

@@ -199,6 +199,7 @@ class CXoneSandbox(LocalHttpServer):
         scopes: Iterable[str] = (OUTBOUND_SCOPE,),
         grant_type: str = "client_credentials",
         latency: float = 0.0,
+        read_latency: float = 0.0,
     ) -> None:
         super().__init__(port=port)
         self.client_id = client_id
@@ -209,7 +210,8 @@ class CXoneSandbox(LocalHttpServer):
         self.token_ttl = token_ttl
         self.scopes = frozenset(scopes)
         self.grant_type = grant_type
-        self.latency = latency
+        self.latency = latency  # seconds before the outbound endpoint answers
+        self.read_latency = read_latency  # ... and before the admin reads answer
         self._lock = threading.Lock()
         self._tokens: dict[str, _Token] = {}
         self._generation = 0
@@ -518,7 +520,7 @@ class CXoneSandbox(LocalHttpServer):
         """The reply to an admin GET, its target and the fault it met."""
         target, route = _admin_route(path)
         fault = self._take_fault(target) if target != "unknown" else None
-        delay = self.latency
+        delay = self.read_latency
         if fault is not None:
             reply = _fault_reply(fault)
             if reply is not None:
