@@ -284,3 +284,17 @@ def test_no_access_token_is_logged(bot, caplog):
     for token in tokens:
         assert token not in text
     assert not re.search(r"Bearer \S{20,}", text)
+
+
+def test_no_token_for_the_state_read_never_blocks_and_the_dial_says_why(start_bot):
+    bot = start_bot(cxone_token_url="http://127.0.0.1:9/oauth/token", cxone_http_timeout=1.0)
+    slash = bot.slash(ALICE, NUMBER)
+    assert slash.response.elapsed.total_seconds() < 1.5
+    assert slash.buttons  # token retries outlast the budget: "not checked yet"
+    bot.press(slash)
+    final = bot.wait_for_final_card(slash, timeout=20)
+    assert "token endpoint" in final["text"]
+    request = bot.store.get_request(slash.request_id)
+    assert request.state == "rejected"
+    assert request.agent_state == "unread: no_token"
+    assert bot.cxone.calls == []
