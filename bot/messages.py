@@ -368,7 +368,9 @@ def home_unlinked(admins: Iterable[str], link_by_email: bool) -> str:
 
 
 def home_state(state_words: str) -> str:
-    return f":large_green_circle: Your agent is *{state_words}* in CXone."
+    ready = state_words == "Available"  # the words bot.agent_state gives (state_short)
+    mark = ":large_green_circle:" if ready else ":white_circle:"
+    return f"{mark} Your agent is *{state_words}* in CXone."
 
 
 def home_team(link_count: int) -> str:
