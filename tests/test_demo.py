@@ -106,6 +106,7 @@ def runs(tmp_path_factory) -> dict[str, Run]:
         "console script": [str(DIALBOT), "demo"],
         "modal": [*module, "--via", "modal"],
         "logged out": [*module, "--agent-state", "LoggedOut"],
+        "busy in the modal": [*module, "--via", "modal", "--agent-state", "InboundContact"],
     }
     isolated = _no_network_command()
     if isolated:
@@ -256,6 +257,15 @@ def test_a_logged_out_agent_is_refused_and_nothing_is_dialed(runs):
     assert "agentStateName LoggedOut" in out
     assert "POST /api/journey/v1/outbound" not in out
     assert "Traceback" not in run.stderr
+
+
+def test_a_busy_agent_is_refused_next_to_the_field_in_the_modal(runs):
+    run = runs["busy in the modal"]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outcome().startswith("REFUSED")
+    assert "next to dial_number: You are on an inbound call" in run.text
+    assert "then submit the form again." in run.text
+    assert "── 4. CXone received:" in run.stdout
 
 
 def test_429_waits_as_cxone_asks_then_places_the_call(runs):

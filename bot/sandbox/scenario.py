@@ -203,7 +203,7 @@ class Demo:
         else:
             request_id = self._dial_by_command(slack, cxone, tokens)
         if request_id is None:  # refused for the agent's state: nothing more happens
-            out.section("3. CXone received:")
+            out.section(f"{4 if self.via == 'modal' else 3}. CXone received:")
             self._state_reads(cxone)
             out.section("Outcome: REFUSED — no request was recorded and no call was placed")
             out.say(
