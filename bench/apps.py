@@ -130,6 +130,10 @@ def app_environment(
             # The per-user limit protects people, not the server; the benchmark
             # sends hundreds of confirmations a minute from each bench user.
             dial_rate_limit_per_minute=1_000_000,
+            # These rows predate the agent-state check (issue 12) and keep measuring the
+            # token and the dial alone; `python -m bench.agent_state` measures the check,
+            # on and off side by side.
+            dial_agent_state_check="off",
             pythonunbuffered=1,
         )
     )

@@ -26,7 +26,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot import messages
+from bot.agent_state import AgentReadiness, StateReading
 from bot.calls import CallOrder, CallPlacer, DialOutcome, Placed, Rejected, Unknown
+from bot.email_links import EmailLinker, EmailMatch
 from bot.metrics import Metrics, NoMetrics
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
 from bot.request_log import request_log
@@ -54,6 +56,8 @@ class RefusalKind(StrEnum):
     ALREADY_DIALING = "already_dialing"
     RATE_LIMITED = "rate_limited"
     NOT_ADMIN = "not_admin"
+    AGENT_NOT_READY = "agent_not_ready"  # CXone says the agent cannot take a call now
+    NO_EMAIL_MATCH = "no_email_match"  # no single active CXone agent has the email
 
 
 class DialField(StrEnum):
@@ -72,6 +76,7 @@ FIELD_AT_FAULT: dict[RefusalKind, DialField] = {
     RefusalKind.AGENT_NOT_LINKED: DialField.AGENT,
     RefusalKind.NUMBER_REFUSED: DialField.NUMBER,
     RefusalKind.NO_CONTACT: DialField.CONTACT,
+    RefusalKind.AGENT_NOT_READY: DialField.AGENT,
 }
 
 
@@ -82,6 +87,7 @@ class Refusal:
     kind: RefusalKind
     message: str
     request: DialRequest | None = None  # the request as it stands, when there is one
+    state: StateReading | None = None  # the agent's state behind the refusal, if read
 
     @property
     def field(self) -> DialField | None:
@@ -96,6 +102,7 @@ class PreparedDial:
     request: DialRequest
     number: AllowedNumber
     agent: AgentLink
+    state: StateReading | None = None  # the agent's CXone state (None: not checked)
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,8 @@ class DialService:
         default_contact_id: str | None = None,
         confirm_ttl_seconds: int = 600,
         rate_limit_per_minute: int = 5,
+        readiness: AgentReadiness | None = None,
+        email_linker: EmailLinker | None = None,
         clock: Callable[[], datetime] = utc_now,
         metrics: Metrics | None = None,
     ) -> None:
@@ -180,6 +189,8 @@ class DialService:
         self.default_contact_id = default_contact_id
         self.confirm_ttl_seconds = confirm_ttl_seconds
         self.rate_limit_per_minute = rate_limit_per_minute
+        self.readiness = readiness  # None: DIAL_AGENT_STATE_CHECK=off, no state is read
+        self.email_linker = email_linker  # None: no CXone agent list to match emails in
         self.clock = clock
 
     # --- /dial <number> ------------------------------------------------------------
@@ -195,15 +206,18 @@ class DialService:
         response_url: str | None,
         *,
         view_id: str | None = None,
+        retry: str = messages.RETRY_COMMAND,
     ) -> PreparedDial | Refusal:
         """Check everything that can be checked before the card is shown; record PENDING.
-        `view_id`: the dial modal the request comes from (see submit())."""
+        `view_id`: the dial modal the request comes from (see submit()); `retry`: how
+        the person tries again, for a refusal about the agent's state."""
         try:
             requester_link = self.store.get_link(requester_id)
             if requester_link is None:
-                return self._refuse(
-                    RefusalKind.NOT_LINKED, messages.not_linked(self.admins), requester_id
-                )
+                linked = self._link_on_first_use(requester_id)
+                if isinstance(linked, Refusal):
+                    return linked
+                requester_link = linked
             agent_user_id = agent_user_id or requester_id
             if agent_user_id != requester_id and requester_id not in self.supervisors:
                 message = messages.not_a_supervisor(agent_user_id)
@@ -225,6 +239,9 @@ class DialService:
                 if not contact:
                     message = messages.NO_CONTACT_ID
                     return self._refuse(RefusalKind.NO_CONTACT, message, requester_id)
+            state = self._read_for_card(agent.cxone_agent_id)
+            if self.readiness is not None and self.readiness.refuses(state):
+                return self._not_ready(state, agent_user_id, requester_id, retry)
             request = self.store.create_request(
                 requester_id=requester_id,
                 agent_user_id=agent_user_id,
@@ -239,6 +256,8 @@ class DialService:
         except Exception as error:  # the database, whatever its driver raises
             log.exception(messages.LOG_STORE_FAILED, "prepare", type(error).__name__)
             return Refusal(RefusalKind.STORE_FAILED, messages.PREPARE_STORE_FAILED)
+        if self.readiness is not None:
+            self.readiness.log_reading(state, request.id)
         request_log(request.id, log).info(
             messages.LOG_PREPARED,
             mask_number(number.e164),
@@ -246,16 +265,25 @@ class DialService:
             requester_id,
             request.expires_at.isoformat(timespec="seconds"),
         )
-        return PreparedDial(request=request, number=number, agent=agent)
+        return PreparedDial(request=request, number=number, agent=agent, state=state)
 
     # --- the Dial and Cancel buttons -------------------------------------------------
 
     @_counting_refusals
-    def confirm(self, request_id: str, presser_id: str) -> Claimed | Refusal:
+    def confirm(
+        self,
+        request_id: str,
+        presser_id: str,
+        *,
+        state: StateReading | None = None,
+        retry: str = messages.RETRY_PRESS,
+    ) -> Claimed | Refusal:
         """Claim a PENDING request for dialing (PENDING -> DIALING), or say why not.
 
         A refusal carries the request as it stands when it could be read, so the front
-        end can show its card again (rate limit, database trouble) or its final state.
+        end can show its card again (rate limit, database trouble, the agent not ready)
+        or its final state. The agent's state is read again unless the card's reading is
+        recent; `state` hands one in instead (the dial modal's, read a moment ago).
         """
         rlog = request_log(request_id, log)
         request = None
@@ -274,7 +302,15 @@ class DialService:
                 message = messages.rate_limited(self.rate_limit_per_minute, wait)
                 rlog.info(messages.LOG_REFUSED, "confirm", presser_id, RefusalKind.RATE_LIMITED)
                 return Refusal(RefusalKind.RATE_LIMITED, message, request)
-            if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING):
+            if self.readiness is not None and state is None:
+                state = self.readiness.for_press(request.agent_id, request_id=request_id)
+                self.readiness.log_reading(state, request_id)
+            if self.readiness is not None and self.readiness.refuses(state):
+                assert state is not None
+                refusal = self._not_ready(state, request.agent_user_id, presser_id, retry)
+                return replace(refusal, request=request)
+            seen = {"agent_state": state.seen} if state is not None else {}
+            if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING, **seen):
                 current = self.store.get_request(request_id) or request
                 if current.state == DialState.PENDING and current.view_id:
                     # Another submission of the same dial modal holds the modal's claim.
@@ -344,10 +380,15 @@ class DialService:
             channel_id,
             response_url,
             view_id=view_id,
+            retry=messages.RETRY_MODAL,
         )
         if isinstance(prepared, Refusal):
             return prepared
-        result = self.confirm(prepared.request.id, requester_id)
+        # The state was read a moment ago, inside this same ack: not read twice.
+        state = prepared.state
+        result = self.confirm(
+            prepared.request.id, requester_id, state=state, retry=messages.RETRY_MODAL
+        )
         if isinstance(result, Refusal):
             self._withdraw(prepared.request)
         return result
@@ -407,6 +448,9 @@ class DialService:
     def link(self, admin_id: str, user_id: str, agent_id: str) -> AgentLink | Refusal:
         if admin_id not in self.admins:
             return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
+        return self._link_as(admin_id, user_id, agent_id)
+
+    def _link_as(self, admin_id: str, user_id: str, agent_id: str) -> AgentLink | Refusal:
         try:
             result = self.store.link(user_id, agent_id, admin_id)
         except Exception as error:
@@ -414,6 +458,25 @@ class DialService:
             return Refusal(RefusalKind.STORE_FAILED, messages.link_store_failed())
         log.info(messages.LOG_LINK, admin_id, user_id, agent_id)
         return result
+
+    @_counting_refusals
+    def link_by_email(self, admin_id: str, user_id: str) -> tuple[AgentLink, str] | Refusal:
+        """An admin's `/dial link @user` without an id: the one active agent with the
+        user's email, linked as if the admin had typed its id (and the email used)."""
+        if admin_id not in self.admins:
+            return Refusal(RefusalKind.NOT_ADMIN, messages.not_an_admin(self.admins))
+        if self.email_linker is None:
+            return Refusal(RefusalKind.NO_EMAIL_MATCH, messages.NO_AGENT_DIRECTORY)
+        match = self.email_linker.find(user_id)
+        if match.agent_id is None:
+            problem = _email_problem(match)
+            return Refusal(
+                RefusalKind.NO_EMAIL_MATCH, messages.link_by_email_failed(user_id, problem)
+            )
+        linked = self._link_as(admin_id, user_id, match.agent_id)  # counted once, here
+        if isinstance(linked, Refusal):
+            return linked
+        return linked, match.email or ""
 
     @_counting_refusals
     def unlink(self, admin_id: str, user_id: str) -> bool | Refusal:
@@ -463,6 +526,36 @@ class DialService:
         return summary
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _link_on_first_use(self, user_id: str) -> AgentLink | Refusal:
+        """DIAL_LINK_BY_EMAIL: a person with no link is linked to their email's agent."""
+        linker = self.email_linker
+        if linker is None or not linker.first_use:
+            return self._refuse(RefusalKind.NOT_LINKED, messages.not_linked(self.admins), user_id)
+        found = linker.link_on_first_use(user_id)
+        if isinstance(found, EmailMatch):
+            message = messages.not_linked_by_email(self.admins, _email_problem(found))
+            return self._refuse(RefusalKind.NOT_LINKED, message, user_id)
+        return found
+
+    def _read_for_card(self, agent_id: str) -> StateReading | None:
+        if self.readiness is None:
+            return None
+        return self.readiness.for_card(agent_id)
+
+    def _not_ready(
+        self, state: StateReading, agent_user_id: str, requester_id: str, retry: str
+    ) -> Refusal:
+        assert state.state is not None  # only a state that was read refuses
+        message = messages.agent_not_ready(
+            agent_user_id,
+            requester_id,
+            state.state.name,
+            state.state.out_state_description,
+            retry,
+        )
+        log.info(messages.LOG_REFUSED, "dial", requester_id, RefusalKind.AGENT_NOT_READY)
+        return Refusal(RefusalKind.AGENT_NOT_READY, message, state=state)
 
     def _refuse(self, kind: RefusalKind, message: str, requester_id: str) -> Refusal:
         log.info(messages.LOG_REFUSED, "dial", requester_id, kind)
@@ -524,6 +617,10 @@ class DialService:
         oldest_counted = recent[self.rate_limit_per_minute - 1]
         wait = (oldest_counted + RATE_WINDOW - now).total_seconds()
         return max(1, math.ceil(wait))
+
+
+def _email_problem(match: EmailMatch) -> str:
+    return messages.email_problem(str(match.kind), match.email, match.agent_ids, match.detail)
 
 
 def call_order(request: DialRequest) -> CallOrder:

@@ -368,7 +368,9 @@ def home_unlinked(admins: Iterable[str], link_by_email: bool) -> str:
 
 
 def home_state(state_words: str) -> str:
-    return f":large_green_circle: Your agent is *{state_words}* in CXone."
+    ready = state_words == "Available"  # the words bot.agent_state gives (state_short)
+    mark = ":large_green_circle:" if ready else ":white_circle:"
+    return f"{mark} Your agent is *{state_words}* in CXone."
 
 
 def home_team(link_count: int) -> str:
@@ -890,3 +892,238 @@ def doctor_notify_not_found(channel_id: str) -> str:
 
 def doctor_scope_needed(needed: str) -> str:
     return f"the bot token lacks {needed}, which looking the channel up needs (missing_scope)"
+
+
+# --- issue 12: the agent's CXone state before a dial, and links by email ----------------
+
+# What a CXone agent state means, as the end of "Alice …" (agentStateName -> words).
+AGENT_STATE_WORDS = {
+    "Available": "is Available in CXone",
+    "Unavailable": "is Unavailable in CXone",
+    "LoggedOut": "is logged out of CXone",
+    "LoggedIn": "is logged in to CXone but not Available yet",
+    "InboundContact": "is on an inbound call",
+    "OutboundContact": "is on an outbound call",
+    "InboundConsult": "is on an inbound consult call",
+    "OutboundConsult": "is on an outbound consult call",
+    "Dialer": "is on a dialer call",
+}
+# The same for the App Home's "Your agent is *…* in CXone."
+AGENT_STATE_SHORT = {
+    "Available": "Available",
+    "Unavailable": "Unavailable",
+    "LoggedOut": "logged out",
+    "LoggedIn": "logged in, not Available yet",
+    "InboundContact": "on an inbound call",
+    "OutboundContact": "on an outbound call",
+    "InboundConsult": "on an inbound consult call",
+    "OutboundConsult": "on an outbound consult call",
+    "Dialer": "on a dialer call",
+}
+# The kind of contact a busy state is, for "wait for that … to end".
+BUSY_CONTACT_KINDS = {
+    "InboundContact": "inbound call",
+    "OutboundContact": "outbound call",
+    "InboundConsult": "inbound consult call",
+    "OutboundConsult": "outbound consult call",
+    "Dialer": "dialer call",
+}
+
+# How the person tries again, by where the refusal is read.
+RETRY_COMMAND = "run /dial again"
+RETRY_PRESS = "press Dial again"
+RETRY_MODAL = "submit the form again"
+RETRY_SHORTCUT = "use the shortcut again"
+
+# Why a state could not be read, in one phrase (bot.cxone.admin.ReadFailure -> words).
+STATE_UNREAD_PHRASES = {
+    "timeout": "CXone did not answer in time",
+    "unreachable": "CXone could not be reached",
+    "server_error": "CXone answered with an error",
+    "unauthorized": "CXone did not accept the bot's sign-in",
+    "no_token": "the bot could not sign in to CXone",
+    "forbidden": "the bot's CXone user may not read agent states",
+    "not_found": "CXone has no state API or no such agent here",
+    "rate_limited": "CXone is limiting requests",
+    "malformed": "CXone's answer could not be read",
+    "refused": "CXone refused the request",
+}
+
+
+def state_words(state_name: str, description: str | None = None, *, is_acw: bool = False) -> str:
+    """The end of "Alice …" for a CXone state: "is on an inbound call"."""
+    name = quote_for_slack(state_name, limit=40)
+    words = AGENT_STATE_WORDS.get(state_name, f"is in the CXone state {name}")
+    if is_acw:
+        words = "is in after-call work in CXone"
+    if description and state_name == "Unavailable":
+        words += f" ({quote_for_slack(description, limit=60)})"
+    return words
+
+
+def state_short(state_name: str, description: str | None = None) -> str:
+    """The App Home's words for a state: "logged out", "Unavailable (Lunch)"."""
+    words = AGENT_STATE_SHORT.get(state_name, state_name)
+    if description and state_name == "Unavailable":
+        words += f" ({description})"
+    return words
+
+
+def _subject(agent_user_id: str, requester_id: str) -> tuple[str, str, str]:
+    """(who, is/are, their/your) for a sentence about the agent."""
+    if agent_user_id == requester_id:
+        return "You", "are", "your"
+    return mention(agent_user_id), "is", "their"
+
+
+def agent_not_ready(
+    agent_user_id: str,
+    requester_id: str,
+    state_name: str,
+    description: str | None,
+    retry: str,
+) -> str:
+    """A block refusal: the state, and what to do (the busy states name the contact)."""
+    who, _, their = _subject(agent_user_id, requester_id)
+    words = state_words(state_name, description)
+    if who == "You":
+        words = words.replace("is ", "are ", 1)
+    ask = "" if who == "You" else "ask them to "
+    if state_name == "LoggedOut":
+        todo = f"{ask}log in to {their} agent application and go Available"
+    elif state_name in BUSY_CONTACT_KINDS:
+        todo = f"wait for that {BUSY_CONTACT_KINDS[state_name]} to end"
+    else:
+        todo = f"{ask}go Available in {their} agent application"
+    return f"{who} {words}, so no call was placed: {todo}, then {retry}."
+
+
+def state_line_ready(agent_name: str, words: str) -> str:
+    return f":large_green_circle: {agent_name} {words}."
+
+
+def state_line_not_ready(agent_name: str, words: str) -> str:
+    """warn mode: shown, never refused."""
+    return (
+        f":warning: {agent_name} {words}: the call may not reach them. "
+        "Press Dial only if you mean to."
+    )
+
+
+def state_line_unread(agent_name: str, why: str) -> str:
+    return (
+        f":grey_question: {agent_name}'s CXone state could not be checked ({why}); "
+        "the dial may go on."
+    )
+
+
+def state_line_not_yet(agent_name: str) -> str:
+    return f":hourglass: {agent_name}'s CXone state not checked yet: Dial checks it."
+
+
+# The state the record keeps when none was read (DIAL_AGENT_STATE_CHECK=off).
+LOG_STATE_READ = "agent %s state %s (read %.0f ms ago)"
+LOG_STATE_UNREAD = "agent %s state could not be read: %s (%s)"
+LOG_STATE_NOT_YET = "agent %s state not answered within %.0f ms; the card says not checked yet"
+
+LOG_EMAIL_MATCH = "email match for %s: %s (agents %s)"
+
+
+def email_problem(kind: str, email: str | None, agent_ids: Iterable[str], detail: str = "") -> str:
+    """Why an email matched no single active CXone agent, as a clause."""
+    shown = f"`{quote_for_slack(email, limit=120)}`" if email else ""
+    ids = ", ".join(f"`{quote_for_slack(i, limit=40)}`" for i in agent_ids)
+    if kind == "no_email":
+        return (
+            "Slack gave the bot no email address for this person (the app needs the "
+            "users:read.email scope; bots and guests may have none)"
+        )
+    if kind == "several":
+        return f"several active CXone agents have the email {shown} ({ids})"
+    if kind == "inactive_only":
+        return f"the only CXone agent with the email {shown} ({ids}) is inactive"
+    if kind == "unreadable":
+        return detail or "the lookup by email could not be done"
+    if kind == "unlinked":
+        return "an admin unlinked this person, and an email match does not undo that"
+    if kind == "slow":
+        return "looking them up by email is taking a while; try again in a few seconds"
+    return f"no active CXone agent has the email {shown}"
+
+
+def linked_by_email(user_id: str, agent_id: str, email: str) -> str:
+    return (
+        f"Linked {mention(user_id)} to CXone agent `{agent_id}`, the one active agent "
+        f"with their email `{quote_for_slack(email, limit=120)}`. "
+        "They can now run `/dial NUMBER` to call as that agent."
+    )
+
+
+def link_by_email_failed(user_id: str, problem: str) -> str:
+    return (
+        f"Nothing was linked: {problem}. To link {mention(user_id)} anyway, "
+        "give their agent id: `/dial link @user AGENT_ID`."
+    )
+
+
+def not_linked_by_email(admins: Iterable[str], problem: str) -> str:
+    """DIAL_LINK_BY_EMAIL: today's "not linked" answer, plus why email did not do it."""
+    return f"{not_linked(admins)} Linking you by your Slack email did not work: {problem}."
+
+
+def sync_no_match(kind: str, agent_ids: Iterable[str]) -> str:
+    ids = ", ".join(agent_ids)
+    if kind == "several":
+        return f"several active agents have this email ({ids})"
+    if kind == "inactive_only":
+        return f"only inactive agents have this email ({ids})"
+    return "no CXone agent has this email"
+
+
+def sync_kept_link(current: str, matched: str) -> str:
+    return f"linked to {current} already; the email matches {matched}"
+
+
+SYNC_KEPT_UNLINK = "unlinked by a person; the email match does not undo that"
+
+SLACK_EMAIL_UNREADABLE = "Slack did not answer when the bot asked for the email address"
+
+
+def cxone_agents_unreadable(phrase: str) -> str:
+    return f"CXone's agent list could not be read ({phrase})"
+
+
+NO_AGENT_DIRECTORY = (
+    "This bot has no CXone agent list to look people up by email in, so nothing was linked. "
+    "Give the agent id: `/dial link @user AGENT_ID`."
+)
+
+
+def cli_sync_slack_failed(why: str) -> str:
+    return (
+        f"Slack's users.list failed ({why}), so nothing was linked. Check SLACK_BOT_TOKEN, "
+        "SLACK_API_URL and that the app has the users:read and users:read.email scopes."
+    )
+
+
+def cli_sync_cxone_failed(kind: str, detail: str) -> str:
+    return (
+        f"CXone's agent list could not be read ({kind}: {detail}), so nothing was linked. "
+        "Check CXONE_BASE_URL, CXONE_API_VERSION and the OAuth client's rights."
+    )
+
+
+def cli_sync_summary(counts: dict[str, int], members: int, without_email: int, apply: bool) -> str:
+    what = "Linking" if apply else "Dry run (add --apply to link)"
+    summary = (
+        f"{what}: {counts.get('link', 0)} to link, {counts.get('unchanged', 0)} linked to their "
+        f"match already, {counts.get('kept', 0)} kept as they are, {counts.get('skipped', 0)} "
+        f"without one matching agent; {members} Slack members read"
+    )
+    if without_email:
+        summary += f", {without_email} without an email (is users:read.email granted?)"
+    return summary + "."
+
+
+def cli_sync_applied(linked: int) -> str:
+    return f"Linked {linked} {'person' if linked == 1 else 'people'} by email."

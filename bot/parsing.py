@@ -3,7 +3,7 @@
 Grammar (INTERFACE.md):
     /dial                                 (opens the dial modal)
     /dial <number> [as @agent] [contact <contactId>]
-    /dial link @user <cxoneAgentId>      (admins)
+    /dial link @user [<cxoneAgentId>]    (admins; without an id, by the user's email)
     /dial unlink @user                    (admins)
     /dial whois [@user]
     /dial help
@@ -44,7 +44,8 @@ _LINK_EXAMPLE = "`/dial link @alice 12345`"
 USAGE = (
     "How to use /dial:\n"
     "• `/dial NUMBER [as @agent] [contact CONTACT_ID]` — place a call (you confirm it first)\n"
-    "• `/dial link @user AGENT_ID` — link a Slack user to a CXone agent (admins)\n"
+    "• `/dial link @user [AGENT_ID]` — link a Slack user to a CXone agent; without an id, "
+    "to the one active agent with their email (admins)\n"
     "• `/dial unlink @user` — remove that link (admins)\n"
     "• `/dial whois [@user]` — show which CXone agent a person is linked to\n"
     "• `/dial help` — show this\n"
@@ -68,7 +69,7 @@ class DialCommand:
 @dataclass(frozen=True)
 class LinkCommand:
     user: UserRef
-    agent_id: str
+    agent_id: str | None  # None: the agent whose email is the user's Slack email
 
 
 @dataclass(frozen=True)
@@ -267,9 +268,7 @@ def _parse_link(args: list[str]) -> LinkCommand | UsageError:
     if isinstance(user, UsageError):
         return user
     if len(args) < 2:
-        return UsageError(
-            f"`link` needs the CXone agent id after the person, like {_LINK_EXAMPLE}."
-        )
+        return LinkCommand(user=user, agent_id=None)
     agent_id = args[1]
     if not _AGENT_ID.fullmatch(agent_id):
         inner = agent_id.removeprefix("&lt;").removesuffix("&gt;")

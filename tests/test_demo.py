@@ -105,6 +105,8 @@ def runs(tmp_path_factory) -> dict[str, Run]:
         "revoked": [*module, "--fault", "revoked"],
         "console script": [str(DIALBOT), "demo"],
         "modal": [*module, "--via", "modal"],
+        "logged out": [*module, "--agent-state", "LoggedOut"],
+        "busy in the modal": [*module, "--via", "modal", "--agent-state", "InboundContact"],
     }
     isolated = _no_network_command()
     if isolated:
@@ -231,6 +233,39 @@ def test_the_modal_demo_shows_the_home_the_form_and_the_outcome_in_the_modal(run
     after = out.split("── 7.")[1].split("── Outcome")[0]
     assert "Placed · +1 415-•••-0123 ·" in after and "UTC" in after
     assert "<!date" not in run.stdout  # dates are shown as a person reads them
+
+
+def test_the_demo_shows_the_agents_state_on_the_card_and_what_cxone_was_asked(runs):
+    out = runs["plain"].text
+    card = out.split("── 2.")[1].split("── 3.")[0]
+    assert "alice is Available in CXone." in card
+    cxone = out.split("── 4.")[1].split("── 5.")[0]
+    assert (
+        "GET /inContactAPI/services/v30.0/agents/1001/states: 200 OK, agentStateName Available"
+        in cxone
+    )
+    assert cxone.count("/states:") == 1  # the press reused the card's reading
+
+
+def test_a_logged_out_agent_is_refused_and_nothing_is_dialed(runs):
+    run = runs["logged out"]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outcome().startswith("REFUSED")
+    out = run.text
+    assert "You are logged out of CXone, so no call was placed" in out
+    assert "log in to your agent application and go Available, then run /dial again." in out
+    assert "agentStateName LoggedOut" in out
+    assert "POST /api/journey/v1/outbound" not in out
+    assert "Traceback" not in run.stderr
+
+
+def test_a_busy_agent_is_refused_next_to_the_field_in_the_modal(runs):
+    run = runs["busy in the modal"]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outcome().startswith("REFUSED")
+    assert "next to dial_number: You are on an inbound call" in run.text
+    assert "then submit the form again." in run.text
+    assert "── 4. CXone received:" in run.stdout
 
 
 def test_429_waits_as_cxone_asks_then_places_the_call(runs):

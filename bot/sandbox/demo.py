@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.sandbox.cxone import AGENT_STATES
 from bot.sandbox.scenario import FAULTS, VIA, Demo, DemoFailed
 from bot.sandbox.transcript import Transcript
 
@@ -47,6 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(her App Home's Place a call button and the dial modal)",
     )
     parser.add_argument(
+        "--agent-state",
+        choices=AGENT_STATES,
+        metavar="STATE",
+        help="Alice's agent state in CXone when she dials (default Available): LoggedOut, "
+        "Unavailable, InboundContact, … show how the bot refuses to ring a customer for an "
+        "agent who cannot take the call",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="also show the app's log lines (on stderr)"
     )
     parser.set_defaults(func=run_demo)
@@ -64,7 +73,9 @@ def run_demo(args: argparse.Namespace) -> int:
             _clean_environment(),
             tempfile.TemporaryDirectory(prefix="dialbot-demo-") as workdir,
         ):
-            Demo(out, Path(workdir), fault, logs, via=args.via).run()
+            demo = Demo(out, Path(workdir), fault, logs, via=args.via)
+            demo.agent_state = args.agent_state
+            demo.run()
     except DemoFailed as error:
         out.say()
         out.say(f"The demo did not finish: {error}")

@@ -33,8 +33,9 @@ class ModalSteps:
         self.slack = slack
         self.api = slack.api
 
-    def dial(self, cxone: CXoneSandbox, tokens: TokenClient, store: Store) -> str:
-        """Steps 1 to 3: the home, the modal, the submission; the request's id."""
+    def dial(self, cxone: CXoneSandbox, tokens: TokenClient, store: Store) -> str | None:
+        """Steps 1 to 3: the home, the modal, the submission; the request's id (None:
+        refused for the agent's state, the answer shown by its field)."""
         from bot.sandbox.scenario import ALICE, SALES, TYPED_NUMBER, DemoFailed
 
         out, names = self.out, self.demo.names
@@ -55,6 +56,14 @@ class ModalSteps:
             self.demo.fault.arm(cxone, tokens)
         submitted = time.monotonic()
         ack = self.submit(ALICE, modal, filled)
+        errors = ack.get("errors") if ack.get("response_action") == "errors" else None
+        if errors and self.demo.agent_state and cxone.state_requests:
+            out.say(
+                "The app's answer (inside Slack's 3 s) keeps the form, and says by the field:", 3
+            )
+            for block, sentence in errors.items():
+                out.say(f"next to {block}: {sentence}", 5)
+            return None
         if ack.get("response_action") != "update":
             raise DemoFailed(f"the app answered the submission with {json.dumps(ack)[:300]}.")
         out.say("The app's answer (inside Slack's 3 s) turns the modal into:", 3)

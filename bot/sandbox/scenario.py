@@ -109,6 +109,9 @@ def demo_settings(slack: SlackApiStandIn, cxone: CXoneSandbox, workdir: Path) ->
         dial_admins={ADMIN},
         dial_notify_channel=DIAL_LOG,
         dial_allowed_regions={"US"},
+        # The most the ack may wait for the agent's state: a demo run on a busy laptop
+        # should still show the state line (or the refusal), not "not checked yet".
+        dial_agent_state_budget_ms=2000,
     )
 
 
@@ -127,6 +130,7 @@ class Demo:
         self.workdir = workdir
         self.fault = fault
         self.via = via
+        self.agent_state: str | None = None  # Alice's CXone state (None: Available)
         self.names = {**{u["id"]: u["name"] for u in USERS}, **CHANNELS}
 
     def run(self) -> None:
@@ -145,6 +149,8 @@ class Demo:
         try:
             slack.start()
             cxone.start()
+            if self.agent_state:
+                cxone.set_agent_state(AGENT_ID, self.agent_state)
             settings = demo_settings(slack, cxone, self.workdir)
             store = Store.open(settings.database_url)
             # The demo keeps the placer so a fault can act on the token it signed in with.
@@ -196,9 +202,20 @@ class Demo:
             request_id = steps.dial(cxone, tokens, store)
         else:
             request_id = self._dial_by_command(slack, cxone, tokens)
+        if request_id is None:  # refused for the agent's state: nothing more happens
+            out.section(f"{4 if self.via == 'modal' else 3}. CXone received:")
+            self._state_reads(cxone)
+            out.section("Outcome: REFUSED — no request was recorded and no call was placed")
+            out.say(
+                f"CXone says the agent is {self.agent_state}, so the bot did not ring the "
+                "customer for an agent who cannot take the call (DIAL_AGENT_STATE_CHECK=block).",
+                3,
+            )
+            return
 
         out.section(f"4. CXone received: POST {OUTBOUND_PATH}")
         self._cxone_side(cxone)
+        self._state_reads(cxone)
 
         out.section("5. #sales got:")
         self._channel(slack.posts(SALES))
@@ -220,7 +237,9 @@ class Demo:
             raise DemoFailed(f"the app's database has no dial request {request_id}.")
         self._outcome(request)
 
-    def _dial_by_command(self, slack: _SlackSide, cxone: CXoneSandbox, tokens: TokenClient) -> str:
+    def _dial_by_command(
+        self, slack: _SlackSide, cxone: CXoneSandbox, tokens: TokenClient
+    ) -> str | None:
         """Steps 1 to 3: /dial, the card, the press; the request's id."""
         out = self.out
         out.section(f"1. Alice types in #sales:  /dial {TYPED_NUMBER}")
@@ -231,6 +250,10 @@ class Demo:
             3,
         )
         request_id = _dial_button_value(card)
+        if request_id is None and self.agent_state and cxone.state_requests:
+            out.section("2. Only Alice sees (the bot read her state in CXone first):")
+            out.box(render_message(card, self.names))
+            return None
         out.section("2. Only Alice sees (the confirm card):")
         out.box(render_message(card, self.names))
         if request_id is None:
@@ -251,6 +274,28 @@ class Demo:
             out.box(render_message(shown, self.names))
         out.say(f"(the outcome arrived {waited:.1f} s after the press)", 3)
         return request_id
+
+    def _state_reads(self, cxone: CXoneSandbox) -> None:
+        out = self.out
+        reads = cxone.reads_of("states")
+        if not reads:
+            out.say("no agent state request (DIAL_AGENT_STATE_CHECK=off).", 3)
+        elif cxone.calls:
+            out.say("Before it, the agent's state (the card's line):", 3)
+        for read in reads:
+            agent = cxone.directory.get(AGENT_ID)
+            shown = agent.state if agent and read.status == 200 else "-"
+            out.say(
+                f"GET {read.path}: {read.status} {_phrase(read.status or 0)}, "
+                f"agentStateName {shown}",
+                3,
+            )
+        if reads and cxone.calls:
+            out.say(
+                "The card's read waits at most DIAL_AGENT_STATE_BUDGET_MS inside Slack's 3 s; "
+                "a press within seconds reuses it, so a call costs one state read and one dial.",
+                3,
+            )
 
     def _cxone_side(self, cxone: CXoneSandbox) -> None:
         out = self.out

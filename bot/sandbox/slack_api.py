@@ -45,6 +45,9 @@ DEFAULT_BOT_TOKEN = "xoxb-demo-token"
 DEFAULT_APP_TOKEN = "xapp-1-A0DIALBOT-demo-token"
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # Socket Mode: app-level token only
 TEAM_ID = "T0DEMO"
+# Without users:read.email, users.info and users.list leave
+# profile.email out, as Slack does.
+EMAIL_SCOPE = "users:read.email"
 BOT_USER_ID = "U0DIALBOT"
 BOT_ID = "B0DIALBOT"
 RESPONSE_URL_USES = 5  # Slack accepts five posts per response_url
@@ -436,7 +439,7 @@ class SlackApiStandIn(LocalHttpServer):
             next_cursor = str(start + limit)
         return {
             "ok": True,
-            "members": members,
+            "members": [self._as_scoped(user) for user in members],
             "cache_ts": int(time.time()),
             "response_metadata": {"next_cursor": next_cursor},
         }
@@ -444,10 +447,20 @@ class SlackApiStandIn(LocalHttpServer):
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         for user in self.users:
             if user.get("id") == args.get("user"):
-                return {"ok": True, "user": user}
+                return {"ok": True, "user": self._as_scoped(user)}
         return {"ok": False, "error": "user_not_found"}
 
+    def _as_scoped(self, user: dict[str, Any]) -> dict[str, Any]:
+        """The user as the bot's scopes let it see them (no email without the scope)."""
+        if EMAIL_SCOPE in self.scopes:
+            return user
+        shown = copy.deepcopy(user)
+        shown.get("profile", {}).pop("email", None)
+        return shown
+
     def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        if EMAIL_SCOPE not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": EMAIL_SCOPE}
         email = str(args.get("email", "")).lower()
         for user in self.users:
             if str(user.get("profile", {}).get("email", "")).lower() == email:

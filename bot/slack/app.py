@@ -21,10 +21,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import messages
+from bot.agent_state import AgentReadiness, StateCheck
 from bot.calls import CallPlacer
 from bot.config import Settings
-from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
+from bot.cxone import CXoneAdmin, CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
+from bot.email_links import EmailLinker
 from bot.health import Readiness
 from bot.metrics import Metrics, NoMetrics, Stopwatch, ack_surface
 from bot.phone import PhonePolicy
@@ -102,6 +104,28 @@ def build_placer(settings: Settings, metrics: Metrics | None = None) -> CallPlac
     return PLACERS[settings.cxone_api](settings, metrics)
 
 
+def build_admin(settings: Settings, placer: CallPlacer) -> CXoneAdmin | None:
+    """CXone's admin reads, with the placer's token and retry policy; None for a placer
+    that does not speak to CXone over HTTP (the fake placer): no tenant to read."""
+    http = getattr(placer, "http", None)
+    if not isinstance(http, CXoneHttp):
+        return None
+    return CXoneAdmin(settings.cxone_base_url, http, version=settings.cxone_api_version)
+
+
+def build_readiness(settings: Settings, admin: CXoneAdmin | None) -> AgentReadiness | None:
+    """The agent-state check, or None when DIAL_AGENT_STATE_CHECK=off (no state requests)."""
+    if settings.dial_agent_state_check == StateCheck.OFF or admin is None:
+        return None
+    return AgentReadiness(
+        admin,
+        mode=settings.dial_agent_state_check,
+        ready_states=settings.dial_agent_ready_states,
+        budget_seconds=settings.dial_agent_state_budget_ms / 1000,
+        max_age_seconds=settings.dial_agent_state_max_age_seconds,
+    )
+
+
 def open_store(settings: Settings) -> Store:
     """The store, with DIAL_AGENT_MAP loaded where no person decided otherwise."""
     store = Store.open(settings.database_url)
@@ -119,9 +143,19 @@ def build_front_end(
     client: WebClient,
     dial_executor: Executor | None = None,
     metrics: Metrics | None = None,
+    *,
+    admin: CXoneAdmin | None = None,
 ) -> DialFrontEnd:
-    """The service, the user directory and the reporter the listeners share."""
+    """The service, the user directory and the reporter the listeners share. `admin`
+    reads agent states (default: with the placer's CXone token, see build_admin())."""
     metrics = metrics or NoMetrics()
+    admin = admin or build_admin(settings, placer)
+    agent_readiness = build_readiness(settings, admin)
+    quick = lookup_client(client)
+    users = UserDirectory(quick)
+    linker = None
+    if admin is not None:
+        linker = EmailLinker(admin, users.email_of, store, first_use=settings.dial_link_by_email)
     policy = PhonePolicy(
         default_region=settings.dial_default_region,
         allowed_regions=frozenset(settings.dial_allowed_regions),
@@ -136,9 +170,9 @@ def build_front_end(
         confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
         rate_limit_per_minute=settings.dial_rate_limit_per_minute,
         metrics=metrics,
+        readiness=agent_readiness,
+        email_linker=linker,
     )
-    quick = lookup_client(client)
-    users = UserDirectory(quick)
     presentation = Presentation(
         phone_policy=policy,
         mask_numbers=settings.dial_mask_numbers,
@@ -155,8 +189,13 @@ def build_front_end(
         users=users,
         reporter=reporter,
         modal=DialModal(quick, service),
-        # state_reader: connect the agent-state read here to show it on the home.
-        home=AppHome(quick, service, presentation),
+        home=AppHome(
+            quick,
+            service,
+            presentation,
+            state_reader=agent_readiness.words if agent_readiness else None,
+            link_by_email=settings.dial_link_by_email,
+        ),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
         metrics=metrics,
@@ -171,6 +210,7 @@ def build_app(
     placer: CallPlacer | None = None,
     client: WebClient | None = None,
     recover: bool = True,
+    admin: CXoneAdmin | None = None,
 ) -> App:
     metrics = build_metrics(settings)
     client = client or build_client(settings, metrics)
@@ -180,6 +220,7 @@ def build_app(
         placer or build_placer(settings, metrics),
         client,
         metrics=metrics,
+        admin=admin,
     )
     signing_secret = settings.slack_signing_secret
     app = App(
@@ -236,6 +277,10 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
     front.dial_executor.shutdown(wait=wait)
+    if front.service.readiness is not None:
+        front.service.readiness.close()
+    if front.service.email_linker is not None:
+        front.service.email_linker.close()
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

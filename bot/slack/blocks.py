@@ -102,8 +102,10 @@ def confirm_card(
     agent_name: str,
     ttl_seconds: float,
     note: str | None = None,
+    state_line: str | None = None,
 ) -> Message:
-    """The ephemeral card: what will be dialed, as whom, and the Dial / Cancel buttons."""
+    """The ephemeral card: what will be dialed, as whom, and the Dial / Cancel buttons;
+    `state_line` says the agent's CXone state (already worded and escaped)."""
     agent = _name(agent_name)
     heading = messages.confirm_heading(number_display, agent)
     blocks: list[Block] = []
@@ -118,6 +120,10 @@ def confirm_card(
                 MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"),
             ]
         ),
+    ]
+    if state_line:
+        blocks.append(_context(state_line))
+    blocks += [
         ActionsBlock(
             block_id=ACTIONS_BLOCK_ID,
             elements=[

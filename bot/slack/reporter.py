@@ -19,7 +19,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot import messages
+from bot.agent_state import StateReading
 from bot.dialing import Claimed, DialService, Refusal, RefusalKind
+from bot.parsing import quote_for_slack
 from bot.phone import AllowedNumber, PhonePolicy, check_number, mask_number
 from bot.request_log import request_log
 from bot.slack import blocks
@@ -38,7 +40,9 @@ class Press(StrEnum):
 
 
 # Refusals after which nothing changed: the card comes back, buttons and all, with why.
-_CARD_AGAIN = frozenset({RefusalKind.RATE_LIMITED, RefusalKind.STORE_FAILED})
+_CARD_AGAIN = frozenset(
+    {RefusalKind.RATE_LIMITED, RefusalKind.STORE_FAILED, RefusalKind.AGENT_NOT_READY}
+)
 # A submission refused because the modal already placed its call: show that call.
 _ALREADY = frozenset({RefusalKind.ALREADY_DIALING, RefusalKind.ALREADY_HANDLED})
 # Refusals no field of the modal can fix: the modal becomes the sentence.
@@ -94,14 +98,18 @@ class OutcomeReporter:
         agent_name: str | None = None,
         fallback_name: str | None = None,
         note: str | None = None,
+        state: StateReading | None = None,
     ) -> Message:
-        """The live card with Dial and Cancel; `note` says why it came back."""
+        """The live card with Dial and Cancel; `note` says why it came back, `state` is
+        the agent's CXone state as last read (None: not checked, no line)."""
+        name = agent_name or self.users.display_name(request.agent_user_id, fallback_name)
         return blocks.confirm_card(
             request,
             number_display=self.presentation.display(request.phone_number),
-            agent_name=agent_name or self.users.display_name(request.agent_user_id, fallback_name),
+            agent_name=name,
             ttl_seconds=self.presentation.confirm_ttl_seconds,
             note=f":no_entry: {note}" if note else None,
+            state_line=state_line(state, name),
         )
 
     def card(self, request: DialRequest) -> Message:
@@ -170,7 +178,7 @@ class OutcomeReporter:
             return
         request = result.request
         if request is not None and result.kind in _CARD_AGAIN:
-            surface.replace(self.confirm_card(request, note=result.message))
+            surface.replace(self.confirm_card(request, note=result.message, state=result.state))
         elif (
             request is not None
             and request.state in TERMINAL_STATES
@@ -275,6 +283,23 @@ class OutcomeReporter:
             )
             return False
         return True
+
+
+def state_line(reading: StateReading | None, agent_name: str) -> str | None:
+    """The card's line about the agent's CXone state, in words."""
+    if reading is None:
+        return None
+    name = quote_for_slack(agent_name, limit=80)
+    if reading.state is not None:
+        words = messages.state_words(
+            reading.state.name, reading.state.out_state_description, is_acw=reading.state.is_acw
+        )
+        if reading.ready:
+            return messages.state_line_ready(name, words)
+        return messages.state_line_not_ready(name, words)
+    if reading.failure is not None:
+        return messages.state_line_unread(name, reading.why_unread)
+    return messages.state_line_not_yet(name)
 
 
 def _modal_update(message: Message) -> dict[str, Any]:

@@ -94,6 +94,19 @@ class UserDirectory:
         self._remember_name(user_id, name)
         return name
 
+    def email_of(self, user_id: str) -> str | None:
+        """The person's Slack email (users.info; needs users:read.email), None when Slack
+        has none for them (bots, some guests, or the scope missing). Raises
+        SlackClientError when Slack cannot be asked."""
+        user = self._client.users_info(user=user_id)["user"]
+        name = _name_of(user)
+        if name:
+            self._remember_name(user_id, name)
+        if user.get("is_bot") or user.get("deleted"):
+            return None
+        email = (user.get("profile") or {}).get("email")
+        return email.strip() if isinstance(email, str) and email.strip() else None
+
     # --- internals ------------------------------------------------------------------
 
     def _cached_name(self, user_id: str) -> str | None:

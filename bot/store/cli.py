@@ -1,4 +1,4 @@
-"""`dialbot db upgrade`, `dialbot links import|list|link|unlink|export`, `dialbot history`.
+"""`dialbot db upgrade`, `dialbot links import|list|link|unlink|sync|export`, `dialbot history`.
 
 Every command first says which database it uses (on stderr, so that CSV and JSON on
 stdout stay clean). Only `db upgrade` creates a database or changes its schema; the
@@ -70,6 +70,16 @@ def _register_links(subparsers: argparse._SubParsersAction) -> None:
     )
     unlinking.add_argument("user", type=slack_user_id, help="the Slack user id (U0123ABCD)")
     unlinking.set_defaults(func=_handler(unlink_command))
+    syncing = commands.add_parser(
+        "sync",
+        help="link every Slack member whose email is one active CXone agent's (a dry run "
+        "without --apply); existing links and unlinks stay",
+    )
+    syncing.add_argument("--apply", action="store_true", help="make the links, not just show them")
+    syncing.add_argument(
+        "--all", action="store_true", help="list every member with an email, not only changes"
+    )
+    syncing.set_defaults(func=_handler(_sync_command))
     exporting = commands.add_parser(
         "export", help="write every link as a CSV that `links import` takes back"
     )
@@ -103,6 +113,12 @@ def _handler(command: Command, *, creates: bool = False) -> Callable[..., int]:
             return 1
 
     return run
+
+
+def _sync_command(store: Store, args: argparse.Namespace) -> int:
+    from bot.links_sync import sync_command  # Slack and CXone clients: only when asked
+
+    return sync_command(store, args)
 
 
 def _where(url: str) -> str:

@@ -37,6 +37,7 @@ FIELDS = (
     "call_id",
     "correlation_id",
     "error",
+    "agent_state",  # the agent's CXone state seen at the press (issue 12)
 )
 TIME_AGO = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -61,6 +61,29 @@ def link_by_hand(
     return get_link(connection, slack_user_id)
 
 
+def link_if_free(
+    connection: Connection,
+    slack_user_id: str,
+    cxone_agent_id: str,
+    linked_by: str,
+    source: LinkSource,
+    now: datetime,
+) -> AgentLink | None:
+    """Link only a user who has neither a link nor a person's unlink (an email match
+    fills a gap, it never decides over anyone); None, and nothing written, otherwise."""
+    take_turn(connection)
+    if get_link(connection, slack_user_id) is not None:
+        return None
+    if get_unlink(connection, slack_user_id) is not None:
+        return None
+    _upsert(
+        connection,
+        agent_links,
+        [_link_values(slack_user_id, cxone_agent_id, linked_by, source, now)],
+    )
+    return get_link(connection, slack_user_id)
+
+
 def unlink_by_hand(
     connection: Connection,
     slack_user_id: str,

@@ -99,6 +99,7 @@ class DialRequest:
     correlation_id: str | None
     error: str | None
     view_id: str | None = None  # the dial modal it was submitted from, if it was
+    agent_state: str | None = None  # the agent's CXone state seen at the press (issue 12)
 
 
 class RowOutcome(StrEnum):

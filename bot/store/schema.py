@@ -85,6 +85,8 @@ dial_requests = Table(
     Column("error", Text, nullable=True),
     # The dial modal a request was submitted from (its Slack view id), else None.
     Column("view_id", String(64), nullable=True),
+    # The agent's CXone state seen at the press ("Available", "unread: timeout"), else None.
+    Column("agent_state", String(64), nullable=True),
     # Rate limit: confirmations by one requester since a moment.
     Index("ix_dial_requests_requester_confirmed", "requester_id", "confirmed_at"),
     # Crash recovery: requests stuck in one state since a moment.

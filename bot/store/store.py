@@ -36,7 +36,7 @@ from bot.store.records import (
 from bot.store.schema import dial_requests
 
 ERROR_MAX_CHARS = 500
-TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error"})
+TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error", "agent_state"})
 # Who a load of many rows records as having linked, unless the caller says.
 DEFAULT_LINKED_BY = {LinkSource.FILE: "DIAL_AGENT_MAP", LinkSource.IMPORT: "dialbot links import"}
 # The states in which a request holds its view's one claim (schema.CLAIMED_VIEW_WHERE).
@@ -136,6 +136,21 @@ class Store:
         already have changes nothing, not even who linked them or when."""
         with self._writer.begin() as connection:
             return links.link_by_hand(
+                connection, slack_user_id, cxone_agent_id, linked_by, source, self._clock()
+            )
+
+    def link_if_free(
+        self,
+        slack_user_id: str,
+        cxone_agent_id: str,
+        linked_by: str,
+        *,
+        source: LinkSource = LinkSource.EMAIL,
+    ) -> AgentLink | None:
+        """Link a user who has no link and whom no person unlinked (an email match);
+        None, and nothing changed, when either exists."""
+        with self._writer.begin() as connection:
+            return links.link_if_free(
                 connection, slack_user_id, cxone_agent_id, linked_by, source, self._clock()
             )
 
@@ -252,7 +267,7 @@ class Store:
 
         True for exactly one caller however many try at once. Moving to DIALING stamps
         confirmed_at; a terminal state stamps finished_at. `fields` may set call_id,
-        correlation_id and error. An illegal move raises ValueError.
+        correlation_id, error and agent_state. An illegal move raises ValueError.
 
         Requests from one dial modal (the same view_id) share one claim: once one of
         them has left PENDING for DIALING, claiming another fails here too (False).

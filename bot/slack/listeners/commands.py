@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import messages
-from bot.dialing import Refusal
+from bot.dialing import Refusal, RefusalKind
 from bot.parsing import (
     USAGE,
     DialCommand,
@@ -87,11 +87,13 @@ class DialCommandListener:
             command.get("response_url"),
         )
         if isinstance(result, Refusal):
+            if result.kind == RefusalKind.AGENT_NOT_READY:  # the grammar was fine
+                return blocks.text_message(f":no_entry: {result.message}")
             return blocks.usage_message(result.message, USAGE)
         request = result.request
         own_name = command.get("user_name") if request.agent_user_id == caller else None
         return self.front.reporter.confirm_card(
-            request, agent_name=agent_name, fallback_name=own_name
+            request, agent_name=agent_name, fallback_name=own_name, state=result.state
         )
 
     def open_modal(self, command: dict[str, Any]) -> Message | None:
@@ -119,10 +121,19 @@ class DialCommandListener:
         resolved = self.users.resolve(parsed.user)
         if isinstance(resolved, NotResolved):
             return blocks.usage_message(resolved.message, USAGE)
+        if parsed.agent_id is None:
+            return self.link_by_email(caller, resolved.user_id)
         result = self.service.link(caller, resolved.user_id, parsed.agent_id)
         if isinstance(result, Refusal):
             return blocks.usage_message(result.message, USAGE)
         return blocks.text_message(messages.linked(result.slack_user_id, result.cxone_agent_id))
+
+    def link_by_email(self, caller: str, user_id: str) -> Message:
+        result = self.service.link_by_email(caller, user_id)
+        if isinstance(result, Refusal):
+            return blocks.text_message(result.message)
+        link, email = result
+        return blocks.text_message(messages.linked_by_email(user_id, link.cxone_agent_id, email))
 
     def unlink(self, caller: str, parsed: UnlinkCommand) -> Message:
         if caller not in self.service.admins:

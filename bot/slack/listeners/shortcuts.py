@@ -10,7 +10,7 @@ import phonenumbers
 from slack_bolt import App
 
 from bot import messages
-from bot.dialing import Refusal
+from bot.dialing import Refusal, RefusalKind
 from bot.parsing import USAGE
 from bot.slack import blocks
 from bot.slack.front_end import DialFrontEnd
@@ -52,12 +52,17 @@ class MessageShortcut:
             private.tell(blocks.text_message(messages.NO_NUMBER_IN_MESSAGE))
             return
         channel_id = (shortcut.get("channel") or {}).get("id") or caller
-        result = service.prepare(caller, None, number, None, channel_id, response_url)
+        result = service.prepare(
+            caller, None, number, None, channel_id, response_url, retry=messages.RETRY_SHORTCUT
+        )
         if isinstance(result, Refusal):
-            private.tell(blocks.usage_message(result.message, USAGE))
+            if result.kind == RefusalKind.AGENT_NOT_READY:
+                private.tell(blocks.text_message(f":no_entry: {result.message}"))
+            else:
+                private.tell(blocks.usage_message(result.message, USAGE))
             return
         card = self.front.reporter.confirm_card(
-            result.request, fallback_name=shortcut["user"].get("name")
+            result.request, fallback_name=shortcut["user"].get("name"), state=result.state
         )
         private.tell(card)
 
