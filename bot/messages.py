@@ -861,6 +861,33 @@ def agent_session_ended(agent_id: str, detail: str) -> str:
     )
 
 
+def agent_unknown(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone does not know agent {agent_id}{detail}. {_NO_CALL} An admin should check "
+        "the person's link (/dial whois) against the agent's id in CXone."
+    )
+
+
+def agent_join_failed(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone could not join agent {agent_id}'s session{detail}. {_NO_CALL} Try again in "
+        "a minute."
+    )
+
+
+def agent_dial_refused(status: int, detail: str) -> str:
+    return (
+        f"CXone refused the dial-phone request with HTTP {status}{detail}. {_NO_CALL} Check "
+        "the number and that the agent is free, then try again."
+    )
+
+
+AGENT_BUSY = (
+    "CXone says the agent is already on a call. No call was placed. Wait for that call to "
+    "end, then dial again."
+)
+
+
 # progress of a followed call (thread reply, card, notification)
 
 DISCONNECT_WORDS = {

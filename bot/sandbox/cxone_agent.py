@@ -117,6 +117,7 @@ class AgentApiSandbox(CXoneSandbox):
         ring_seconds: float = 0.2,
         talk_seconds: float = 0.3,
         refresh_ttl: float = 86400,
+        one_call_per_agent: bool = True,
         **options: Any,
     ) -> None:
         agent_ids = list(agents)
@@ -129,6 +130,7 @@ class AgentApiSandbox(CXoneSandbox):
         self.ring_seconds = ring_seconds
         self.talk_seconds = talk_seconds
         self.refresh_ttl = refresh_ttl
+        self.one_call_per_agent = one_call_per_agent
         self.directory: dict[str, SandboxAgent] = {
             agent: SandboxAgent(agent, skills=default_skills()) for agent in agent_ids
         }
@@ -426,7 +428,8 @@ class AgentApiSandbox(CXoneSandbox):
             return _Reply(
                 400, {"message": f"Skill {skill} is not an outbound phone skill of the agent."}
             )
-        if any(not c.get("ended") for c in session.contacts.values()):
+        busy = any(not c.get("ended") for c in session.contacts.values())
+        if busy and self.one_call_per_agent:
             return _Reply(409, {"message": "The agent is already on a contact."})
         return _Reply(202)
 

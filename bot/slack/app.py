@@ -24,6 +24,8 @@ from bot import messages
 from bot.calls import CallPlacer
 from bot.config import Settings
 from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
+from bot.cxone.agent import POLL_SECONDS, AgentPlacer
+from bot.cxone.agent_auth import AgentSignIn
 from bot.dialing import DialService
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
@@ -73,13 +75,44 @@ def build_journey_placer(settings: Settings) -> JourneyPlacer:
         grant_type=settings.cxone_oauth_grant_type,
         timeout=settings.cxone_http_timeout,
     )
-    assert settings.cxone_outbound_campaign_id  # load_settings() requires it in journey mode
+    # load_settings() requires both in journey mode
+    assert settings.cxone_outbound_campaign_id and settings.cxone_base_url
     http = CXoneHttp(tokens, timeout=settings.cxone_http_timeout)
     return JourneyPlacer(settings.cxone_base_url, http, settings.cxone_outbound_campaign_id)
 
 
+def build_agent_sign_in(settings: Settings) -> AgentSignIn:
+    # load_settings() requires the access key in agent mode
+    assert settings.cxone_access_key_id and settings.cxone_access_key_secret
+    return AgentSignIn(
+        auth_url=settings.cxone_auth_url,
+        client_id=settings.cxone_oauth_client_id,
+        client_secret=settings.cxone_oauth_client_secret,
+        access_key_id=settings.cxone_access_key_id,
+        access_key_secret=settings.cxone_access_key_secret,
+        token_url=settings.cxone_token_url,
+        tenant_id=settings.cxone_tenant_id,
+        base_url=settings.cxone_base_url,
+        timeout=settings.cxone_http_timeout,
+    )
+
+
+def build_agent_placer(settings: Settings) -> AgentPlacer:
+    sign_in = build_agent_sign_in(settings)
+    timeout = settings.cxone_http_timeout
+    return AgentPlacer(
+        sign_in,
+        CXoneHttp(sign_in, timeout=timeout),
+        api_version=settings.cxone_api_version,
+        skill_id=settings.cxone_outbound_skill_id,
+        # a long poll answers after up to POLL_SECONDS: its reads wait that much longer
+        events_http=CXoneHttp(sign_in, timeout=timeout + POLL_SECONDS),
+        follow_seconds=settings.dial_follow_call_seconds,
+    )
+
+
 # One builder per CXONE_API value; Settings accepts no other value.
-PLACERS = {"journey": build_journey_placer}
+PLACERS = {"journey": build_journey_placer, "agent": build_agent_placer}
 
 
 def build_placer(settings: Settings) -> CallPlacer:
