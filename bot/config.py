@@ -109,12 +109,52 @@ class Settings(BaseSettings):
         5, ge=1, description="how many dials one Slack user may confirm per minute"
     )
 
-    # --- agent mode (CXONE_API=agent, issue 13) ------------------------------------
+    # --- issue 12: CXone's admin reads, the agent's state before a dial, links by email ---
     cxone_api_version: str = Field(
         "v30.0",
-        description="the version segment of /inContactAPI/services/{version}/… "
-        "(agent states, agents, skills and agent sessions)",
+        pattern=r"^v\d+\.\d+$",
+        description="the version segment of CXone's /inContactAPI/services/{version}/… "
+        "(e.g. v30.0), used for agent states, agents and skills",
     )
+    dial_agent_state_check: Literal["block", "warn", "off"] = Field(
+        "block",
+        description="what the agent's CXone state does before a dial (block: a state outside "
+        "DIAL_AGENT_READY_STATES refuses it; warn: the card shows it; off: not read)",
+    )
+    dial_agent_ready_states: CommaList = Field(
+        frozenset({"Available"}),
+        description="comma-separated CXone agent state names that count as ready to dial",
+    )
+    dial_agent_state_budget_ms: int = Field(
+        600,
+        ge=50,
+        le=2000,
+        description="how many milliseconds /dial waits for the agent's state before it "
+        "shows the card with the state not checked yet",
+    )
+    dial_agent_state_max_age_seconds: float = Field(
+        15.0,
+        ge=0,
+        le=300,
+        description="how many seconds a state read for the card still counts at the Dial "
+        "press (older ones are read again)",
+    )
+    dial_link_by_email: bool = Field(
+        False,
+        description="whether a Slack user with no link is linked on first use to the one "
+        "active CXone agent whose email equals their Slack email (true/false)",
+    )
+
+    @field_validator("dial_agent_ready_states", mode="before")
+    @classmethod
+    def _split_states(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = frozenset(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, frozenset | set | list | tuple) and not value:
+            raise ValueError("name at least one state, e.g. Available")
+        return value
+
+    # --- agent mode (CXONE_API=agent, issue 13) ------------------------------------
     cxone_auth_url: str = Field(
         "https://cxone.niceincontact.com",
         description="the CXone issuer in agent mode, whose /.well-known documents name "

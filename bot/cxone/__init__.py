@@ -1,5 +1,6 @@
 """The CXone side of a dial: OAuth tokens, the placers for each API, what failures mean."""
 
+from bot.cxone.admin import CXoneAdmin
 from bot.cxone.auth import TokenClient
 from bot.cxone.errors import (
     CXoneConfigError,
@@ -11,6 +12,7 @@ from bot.cxone.http import CXoneHttp
 from bot.cxone.journey import JourneyPlacer
 
 __all__ = [
+    "CXoneAdmin",
     "CXoneConfigError",
     "CXoneError",
     "CXoneHttp",

@@ -36,6 +36,7 @@ from bot.calls import (
     StoppedFollowing,
     Unknown,
 )
+from bot.cxone.admin import CXoneAdmin, ReadFailed, SkillAssignment
 from bot.cxone.agent_auth import AgentSignIn
 from bot.cxone.errors import (
     CXoneError,
@@ -49,13 +50,10 @@ from bot.request_log import request_log
 
 log = logging.getLogger("bot.cxone")
 
-PHONE_MEDIA_TYPE = 4
 SKILL_CACHE_SECONDS = 3600.0
 POLL_SECONDS = 20  # each get-next-event waits this long at most (CXone allows 60)
 MAX_POLL_ERRORS = 5  # failed event reads in a row before following stops
 POLL_ERROR_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
-
-SkillsReader = Callable[[str], list[dict[str, Any]]]
 
 
 class AgentPlacer:
@@ -68,7 +66,7 @@ class AgentPlacer:
         *,
         api_version: str = "v30.0",
         skill_id: str | None = None,
-        skills_reader: SkillsReader | None = None,
+        admin: CXoneAdmin | None = None,
         events_http: CXoneHttp | None = None,
         follow_seconds: float = 3600,
         poll_seconds: float = POLL_SECONDS,
@@ -79,7 +77,8 @@ class AgentPlacer:
         self._events_http = events_http or http
         self._version = api_version
         self._skill_id = skill_id
-        self._skills_reader = skills_reader
+        # the skills read is the admin client's (issue 12), on the same token and host
+        self._admin = admin or CXoneAdmin(sign_in.api_endpoint, http, version=api_version)
         self._skills: TTLCache[str, str | None] = TTLCache(maxsize=4096, ttl=SKILL_CACHE_SECONDS)
         self._sessions: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -165,7 +164,7 @@ class AgentPlacer:
                 skill = self._skills[agent]
                 return skill or Rejected(messages.agent_no_outbound_skill(agent), None, None, 0)
         try:
-            assignments = self._read_skills(services, agent, rlog)
+            assignments = self._read_skills(agent, order.request_id)
         except _ReadFailed as failed:
             return Rejected(
                 messages.agent_skills_unread(agent, failed.detail), failed.status, None, 0
@@ -177,25 +176,11 @@ class AgentPlacer:
             return Rejected(messages.agent_no_outbound_skill(agent), None, None, 0)
         return skill
 
-    def _read_skills(self, services: str, agent_id: str, rlog) -> list[dict[str, Any]]:
-        if self._skills_reader is not None:
-            try:
-                return self._skills_reader(agent_id)
-            except CXoneError as error:
-                raise _ReadFailed(f" ({error})", None) from error
-        result = self._http.call(
-            "GET",
-            f"{services}/agents/{agent_id}/skills",
-            what="skills read",
-            about=f"agent {agent_id}",
-            rlog=rlog,
-            idempotent=True,
-        )
-        if not isinstance(result, Answer) or not result.response.ok:
-            raise _ReadFailed(_result_detail(result), getattr(result, "status", None))
-        body = _json(result)
-        assignments = body.get("agentSkillAssignments")
-        return assignments if isinstance(assignments, list) else []
+    def _read_skills(self, agent_id: str, request_id: str) -> list[SkillAssignment]:
+        skills = self._admin.agent_skills(agent_id, request_id=request_id)
+        if isinstance(skills, ReadFailed):
+            raise _ReadFailed(f" ({skills.kind}: {skills.detail})", skills.status)
+        return skills
 
     def _join(self, services: str, order: CallOrder, rlog) -> str | Rejected:
         agent = order.agent_id
@@ -415,18 +400,11 @@ def _session_gone(outcome: DialOutcome) -> bool:
     return isinstance(outcome, Rejected) and outcome.reason == _SESSION_GONE
 
 
-def first_outbound_phone_skill(assignments: list[dict[str, Any]]) -> str | None:
+def first_outbound_phone_skill(assignments: list[SkillAssignment]) -> str | None:
     """As NICE's own sample: the first skill that is outbound and of the phone media type."""
     for skill in assignments:
-        if not isinstance(skill, dict):
-            continue
-        outbound = str(skill.get("isOutbound")).lower() == "true"
-        try:
-            phone = int(skill.get("mediaTypeId")) == PHONE_MEDIA_TYPE  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            phone = False
-        if outbound and phone and skill.get("skillId") is not None:
-            return str(skill["skillId"])
+        if skill.is_outbound_phone and skill.skill_id is not None:
+            return str(skill.skill_id)
     return None
 
 

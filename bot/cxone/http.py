@@ -61,6 +61,7 @@ class NoAnswer:
     what_happened: str
     attempts: int
     maybe_sent: bool
+    timed_out: bool = False  # no answer within the timeout (rather than a broken connection)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ class CXoneHttp:
                 maybe_sent = not _never_sent(error)
                 if (idempotent or not maybe_sent) and budget.after_unavailable():
                     continue
-                return NoAnswer(what_happened, attempts, maybe_sent)
+                timed_out = isinstance(error, requests.Timeout)
+                return NoAnswer(what_happened, attempts, maybe_sent, timed_out)
             answer = Answer(response, attempts)
             rlog.info(
                 "CXone %s attempt %d%s: HTTP %d, correlation id %s",

@@ -22,7 +22,16 @@ Faults (`set_fault(name, times=None, **options)`; `times=None` = until cleared):
 Error faults do not place the call unless `place=True` is given (a 504 or a reset
 after CXone acted). Names prefixed "token_" apply to the token endpoint instead:
 "token_down" (503), "token_500", "token_429", "token_slow", "token_reset", ...
-One fault per endpoint is active at a time; `set_fault(None)` clears both.
+One fault per endpoint is active at a time; `set_fault(None)` clears them all.
+
+The documented admin reads are served too, under `/inContactAPI/services/vNN.0`:
+`GET /agents/{id}/states` (`agentStates[]`; `set_agent_state()` changes it),
+`GET /agents?searchString=&isActive=&skip=&top=` (`agents[]` with `emailAddress`;
+204 when nothing matches) and `GET /agents/{id}/skills` (`agentSkillAssignments[]`).
+They need a valid bearer token and `Accept: application/json` (else 406 "No known way
+to render data"), like the outbound endpoint. Faults prefixed "states_", "agents_"
+or "skills_" apply to one of them: the error faults above plus "403" and "404"
+(a user without the right, a tenant without the API), "slow" and "timeout".
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from bot.sandbox import LocalHttpServer, QuietHandler
 
@@ -53,6 +62,22 @@ ERROR_FAULTS = {"429", "500", "502", "503", "504", "malformed", "reset"}
 DELAY_FAULTS = {"slow": 1.0, "timeout": 30.0}
 OUTBOUND_FAULTS = ERROR_FAULTS | set(DELAY_FAULTS) | {"revoked"}
 TOKEN_ALIASES = {"token_down": "503"}
+
+SERVICES = re.compile(r"^/inContactAPI/services/v\d+(?:\.\d+)?(/.*)$")
+AGENT_STATES = (
+    "LoggedOut",
+    "Available",
+    "Unavailable",
+    "InboundContact",
+    "OutboundContact",
+    "InboundConsult",
+    "OutboundConsult",
+    "Dialer",
+    "LoggedIn",
+)
+ADMIN_TARGETS = ("states", "agents", "skills")
+ADMIN_FAULTS = ERROR_FAULTS | set(DELAY_FAULTS) | {"403", "404"}
+AGENTS_TOP_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,58 @@ class ReceivedCall:
     @property
     def placed(self) -> bool:
         return self.call_id is not None
+
+
+@dataclass(frozen=True)
+class ReceivedRead:
+    """One admin GET as the sandbox saw it (the bearer token is never kept)."""
+
+    time: datetime
+    target: str  # "states", "agents", "skills" or "unknown"
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    status: int | None
+    fault: str | None = None
+
+
+@dataclass
+class SandboxAgent:
+    """An agent of the sandbox tenant, as the admin reads show it."""
+
+    agent_id: str
+    email: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    user_name: str = ""
+    active: bool = True
+    state: str = "Available"
+    out_state_description: str = ""
+    contact_id: str | None = None
+    skills: list[dict[str, Any]] = field(default_factory=list)
+    state_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def default_skills() -> list[dict[str, Any]]:
+    """One inbound phone skill and one outbound phone skill, as CXone lists them."""
+    return [
+        {
+            "skillId": 4101,
+            "skillName": "Inbound Phone",
+            "mediaTypeId": 4,
+            "isOutbound": False,
+            "outboundStrategy": None,
+            "isActive": True,
+        },
+        {
+            "skillId": 4102,
+            "skillName": "Outbound Phone",
+            "mediaTypeId": 4,
+            "isOutbound": True,
+            "outboundStrategy": "Personal Connection",
+            "isActive": True,
+        },
+    ]
 
 
 @dataclass
@@ -140,6 +217,10 @@ class CXoneSandbox(LocalHttpServer):
         self._calls: list[ReceivedCall] = []
         self.token_requests = 0
         self.dial_requests = 0
+        self._reads: list[ReceivedRead] = []
+        self.directory: dict[str, SandboxAgent] = {}
+        for agent_id in self.agents:
+            self.add_agent(agent_id)
 
     def __repr__(self) -> str:
         where = self.base_url if self.running else "stopped"
@@ -172,11 +253,74 @@ class CXoneSandbox(LocalHttpServer):
         """The dial requests that placed a call."""
         return [call for call in self.calls if call.placed]
 
+    @property
+    def reads(self) -> list[ReceivedRead]:
+        """Every admin GET received (states, agents, skills), oldest first (a copy)."""
+        with self._lock:
+            return list(self._reads)
+
+    def reads_of(self, target: str) -> list[ReceivedRead]:
+        return [read for read in self.reads if read.target == target]
+
+    @property
+    def state_requests(self) -> int:
+        return len(self.reads_of("states"))
+
     def reset_records(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._reads.clear()
             self.token_requests = 0
             self.dial_requests = 0
+
+    # ---- the tenant's agents -------------------------------------------------------
+
+    def add_agent(
+        self,
+        agent_id: str,
+        *,
+        email: str | None = None,
+        first_name: str = "",
+        last_name: str = "",
+        active: bool = True,
+        state: str = "Available",
+        skills: list[dict[str, Any]] | None = None,
+        on_campaign: bool = True,
+    ) -> SandboxAgent:
+        """Add (or replace) an agent; `on_campaign` also lets it take outbound calls."""
+        agent = SandboxAgent(
+            agent_id=agent_id,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            user_name=(email or f"{agent_id}@sandbox.example").split("@")[0],
+            active=active,
+            skills=default_skills() if skills is None else skills,
+        )
+        with self._lock:
+            self.directory[agent_id] = agent
+            if on_campaign:
+                self.agents.add(agent_id)
+        self.set_agent_state(agent_id, state)
+        return agent
+
+    def set_agent_state(
+        self,
+        agent_id: str,
+        state: str,
+        *,
+        description: str = "",
+        contact_id: str | None = None,
+    ) -> None:
+        """What GET /agents/{id}/states answers for the agent from now on."""
+        if state not in AGENT_STATES:
+            raise ValueError(f"unknown CXone agent state {state!r}; one of {AGENT_STATES}")
+        with self._lock:
+            agent = self.directory[agent_id]
+            agent.state = state
+            agent.out_state_description = description
+            agent.contact_id = contact_id
+            agent.state_since = datetime.now(UTC)
 
     # ---- switches ------------------------------------------------------------------
 
@@ -191,10 +335,15 @@ class CXoneSandbox(LocalHttpServer):
             self.revoke_tokens()
             return
         target = "outbound"
+        allowed = OUTBOUND_FAULTS - {"revoked"}
         if fault.startswith("token_"):
             target = "token"
             fault = TOKEN_ALIASES.get(fault, fault.removeprefix("token_"))
-        if fault not in OUTBOUND_FAULTS - {"revoked"}:
+        for admin_target in ADMIN_TARGETS:
+            if fault.startswith(admin_target + "_"):
+                target, allowed = admin_target, ADMIN_FAULTS
+                fault = fault.removeprefix(admin_target + "_")
+        if fault not in allowed:
             raise ValueError(f"unknown sandbox fault {fault!r}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1, or None for every request")
@@ -308,19 +457,12 @@ class CXoneSandbox(LocalHttpServer):
         return reply, parsed, call_id, fault.name if fault else None
 
     def _validate_dial(self, headers, body: bytes, parsed: Any) -> _Reply:
+        refused = self._check_bearer(headers)
+        if refused is not None:
+            return refused
         authorization = headers.get("Authorization") or ""
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return _Reply(401, {"error": "invalid_token", "message": "No bearer token was sent."})
         with self._lock:
-            issued = self._tokens.get(token.strip())
-            generation = self._generation
-        if issued is None:
-            return _Reply(401, {"error": "invalid_token", "message": "The token is not valid."})
-        if issued.generation != generation:
-            return _Reply(401, {"error": "invalid_token", "message": "The token was revoked."})
-        if time.monotonic() >= issued.expires_at:
-            return _Reply(401, {"error": "invalid_token", "message": "The token has expired."})
+            issued = self._tokens[authorization.partition(" ")[2].strip()]
         if OUTBOUND_SCOPE not in issued.scopes:
             return _Reply(
                 403,
@@ -368,6 +510,95 @@ class CXoneSandbox(LocalHttpServer):
             return _Reply(400, {"message": f"contactId {contact} was not found"})
         return _Reply(202)
 
+    # ---- the admin reads -----------------------------------------------------------
+
+    def _answer_read(
+        self, headers, path: str, query: dict[str, str]
+    ) -> tuple[_Reply, str, str | None]:
+        """The reply to an admin GET, its target and the fault it met."""
+        target, route = _admin_route(path)
+        fault = self._take_fault(target) if target != "unknown" else None
+        delay = self.latency
+        if fault is not None:
+            reply = _fault_reply(fault)
+            if reply is not None:
+                reply.delay += delay
+                return reply, target, fault.name
+            delay += _fault_delay(fault)
+        reply = self._check_bearer(headers)
+        if reply is None and not _accepts_json(headers.get("Accept")):
+            reply = _Reply(406, text="No known way to render data")
+        if reply is None:
+            reply = self._read(target, route, query)
+        reply.delay += delay
+        return reply, target, fault.name if fault else None
+
+    def _read(self, target: str, agent_id: str | None, query: dict[str, str]) -> _Reply:
+        if target == "agents":
+            return self._agents_page(query)
+        with self._lock:
+            agent = self.directory.get(agent_id or "")
+        if target == "unknown" or agent is None:
+            return _Reply(
+                404, {"error": "NotFound", "message": "The requested resource was not found."}
+            )
+        if target == "states":
+            return _Reply(200, {"agentStates": [_state_row(agent)], "lastPollTime": _now_text()})
+        assignments = [{"agentId": _wire_id(agent.agent_id), **skill} for skill in agent.skills]
+        if not assignments:
+            return _Reply(204)
+        return _Reply(200, {"agentSkillAssignments": assignments, "totalRecords": len(assignments)})
+
+    def _agents_page(self, query: dict[str, str]) -> _Reply:
+        search = query.get("searchString", "").strip().casefold()
+        active = query.get("isActive", "").lower()
+        try:
+            skip = max(0, int(query.get("skip") or 0))
+            top = int(query.get("top") or AGENTS_TOP_MAX)
+        except ValueError:
+            return _Reply(
+                400, {"error": "InvalidParameter", "message": "skip and top must be integers."}
+            )
+        top = max(1, min(top, AGENTS_TOP_MAX))
+        with self._lock:
+            agents = sorted(self.directory.values(), key=lambda a: a.agent_id)
+        if active in ("true", "false"):
+            agents = [a for a in agents if a.active == (active == "true")]
+        if search:
+            agents = [a for a in agents if search in _searchable(a)]
+        page = agents[skip : skip + top]
+        if not page:
+            return _Reply(204)
+        return _Reply(
+            200,
+            {
+                "totalRecords": len(agents),
+                "agents": [_agent_row(a) for a in page],
+                "lastPollTime": _now_text(),
+            },
+        )
+
+    def _check_bearer(self, headers) -> _Reply | None:
+        """None when the request carries a valid token; else CXone's 401."""
+        authorization = headers.get("Authorization") or ""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _Reply(401, {"error": "invalid_token", "message": "No bearer token was sent."})
+        with self._lock:
+            issued = self._tokens.get(token.strip())
+            generation = self._generation
+        if issued is None:
+            return _Reply(401, {"error": "invalid_token", "message": "The token is not valid."})
+        if issued.generation != generation:
+            return _Reply(401, {"error": "invalid_token", "message": "The token was revoked."})
+        if time.monotonic() >= issued.expires_at:
+            return _Reply(401, {"error": "invalid_token", "message": "The token has expired."})
+        return None
+
+    def _record_read(self, read: ReceivedRead) -> None:
+        with self._lock:
+            self._reads.append(read)
+
     def _record(self, call: ReceivedCall) -> None:
         with self._lock:
             self._calls.append(call)
@@ -392,6 +623,18 @@ def _fault_reply(fault: _Fault) -> _Reply | None:
         return _Reply(
             429, {"error": "Too Many Requests", "message": "Rate limit exceeded"}, headers=headers
         )
+    if name == "403":
+        return _Reply(
+            403,
+            {
+                "error": "Forbidden",
+                "message": "The user does not have permission to perform this action.",
+            },
+        )
+    if name == "404":
+        return _Reply(
+            404, {"error": "NotFound", "message": "The requested resource was not found."}
+        )
     messages = {
         "500": "Internal Server Error",
         "502": "Bad Gateway",
@@ -406,6 +649,60 @@ def _fault_reply(fault: _Fault) -> _Reply | None:
 
 def _fault_delay(fault: _Fault) -> float:
     return float(fault.options.get("seconds", DELAY_FAULTS.get(fault.name, 0.0)))
+
+
+def _admin_route(path: str) -> tuple[str, str | None]:
+    """("states"|"skills", agent id), ("agents", None) or ("unknown", None)."""
+    match = SERVICES.match(path)
+    if not match:
+        return "unknown", None
+    parts = [unquote(part) for part in match.group(1).strip("/").split("/")]
+    if parts == ["agents"]:
+        return "agents", None
+    if len(parts) == 3 and parts[0] == "agents" and parts[2] in ("states", "skills"):
+        return parts[2], parts[1]
+    return "unknown", None
+
+
+def _wire_id(agent_id: str) -> int | str:
+    """CXone's agent ids are integers; the sandbox's may be any text."""
+    return int(agent_id) if agent_id.isdigit() else agent_id
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _state_row(agent: SandboxAgent) -> dict[str, Any]:
+    return {
+        "agentId": _wire_id(agent.agent_id),
+        "agentStateId": AGENT_STATES.index(agent.state),
+        "agentStateName": agent.state,
+        "businessUnitId": 4600000,
+        "contactId": agent.contact_id,
+        "isACW": False,
+        "outStateDescription": agent.out_state_description,
+        "outStateId": 0,
+        "startDate": agent.state_since.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+def _agent_row(agent: SandboxAgent) -> dict[str, Any]:
+    return {
+        "agentId": _wire_id(agent.agent_id),
+        "userName": agent.user_name,
+        "firstName": agent.first_name,
+        "lastName": agent.last_name,
+        "emailAddress": agent.email,
+        "isActive": agent.active,
+        "businessUnitId": 4600000,
+    }
+
+
+def _searchable(agent: SandboxAgent) -> str:
+    """What CXone's searchString matches: names, user name and email, in part."""
+    fields = (agent.first_name, agent.last_name, agent.user_name, agent.email or "")
+    return "\n".join(fields).casefold()
 
 
 def _oauth_error(status: int, error: str, description: str, delay: float) -> _Reply:
@@ -472,9 +769,32 @@ class _CXoneHandler(QuietHandler):
 
     def do_GET(self) -> None:
         self.read_body()
+        path, _, query_text = self.path.partition("?")
+        path = path.rstrip("/")
+        correlation_id = self.headers.get("CorrelationId") or str(uuid.uuid4())
+        if not SERVICES.match(path):
+            self._deliver(_Reply(405, {"message": "Method Not Allowed"}), correlation_id)
+            return
+        query = dict(parse_qsl(query_text, keep_blank_values=True))
+        reply, target, fault = self.owner._answer_read(self.headers, path, query)
+        self.owner._record_read(
+            ReceivedRead(
+                time=datetime.now(UTC),
+                target=target,
+                path=path,
+                query=query,
+                headers=_redacted(self.headers),
+                status=reply.status,
+                fault=fault,
+            )
+        )
+        self._deliver(reply, correlation_id)
+
+    def do_PUT(self) -> None:
+        self.read_body()
         self._deliver(_Reply(405, {"message": "Method Not Allowed"}), str(uuid.uuid4()))
 
-    do_PUT = do_DELETE = do_PATCH = do_GET
+    do_DELETE = do_PATCH = do_PUT
 
     def _deliver(self, reply: _Reply, correlation_id: str) -> None:
         if reply.delay > 0 and self.owner.stopping.wait(reply.delay):

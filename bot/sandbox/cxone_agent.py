@@ -8,7 +8,7 @@ Beside everything CXoneSandbox serves (the tutorial's endpoints), it serves:
 - `POST /auth/token`: Basic client auth required; `grant_type=password` (the access key)
   or `refresh_token`; answers `access_token`, `refresh_token`, `id_token` (a JWT whose
   payload carries `tenantId`);
-- `GET {svc}/agents/{id}/skills` (`agentSkillAssignments[]`) and `.../states`;
+- (from CXoneSandbox) `GET {svc}/agents/{id}/skills`, `.../states` and `GET {svc}/agents`;
 - `POST {svc}/agent-sessions/join` with `{"asAgentId"}`: 202 `sessionId`; 409 when the
   agent is logged out; 403 when the API user may not act as other agents;
 - `POST {svc}/agent-sessions/{sid}/dial-phone` with `{"phoneNumber", "skillId"}`: 202,
@@ -66,17 +66,8 @@ TENANT_PATH = "/.well-known/cxone-configuration"
 SERVICES = re.compile(r"^/inContactAPI/services/(v\d+\.\d+)(/.*)$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_POLL_SECONDS = 60
-OUTBOUND_SKILL = "4001"
 CALL_SCRIPTS = ("answered", "busy", "no_answer", "held")
 EXTRA_TARGETS = ("join", "events")
-
-
-@dataclass
-class SandboxAgent:
-    agent_id: str
-    state: str = "Available"
-    email: str | None = None
-    skills: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -87,19 +78,6 @@ class _Session:
     end_delivered: bool = False
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def default_skills() -> list[dict[str, Any]]:
-    return [
-        {"skillId": 4000, "skillName": "Inbound phone", "isOutbound": False, "mediaTypeId": 4},
-        {"skillId": 4002, "skillName": "Outbound email", "isOutbound": True, "mediaTypeId": 1},
-        {
-            "skillId": int(OUTBOUND_SKILL),
-            "skillName": "Outbound phone",
-            "isOutbound": True,
-            "mediaTypeId": 4,
-        },
-    ]
 
 
 class AgentApiSandbox(CXoneSandbox):
@@ -131,9 +109,6 @@ class AgentApiSandbox(CXoneSandbox):
         self.talk_seconds = talk_seconds
         self.refresh_ttl = refresh_ttl
         self.one_call_per_agent = one_call_per_agent
-        self.directory: dict[str, SandboxAgent] = {
-            agent: SandboxAgent(agent, skills=default_skills()) for agent in agent_ids
-        }
         self._refresh_tokens: dict[str, float] = {}
         self._sessions: dict[str, _Session] = {}
         self._changed = threading.Condition(self._lock)
@@ -167,7 +142,7 @@ class AgentApiSandbox(CXoneSandbox):
 
     def log_out(self, agent_id: str) -> None:
         """The agent is logged out: joins are refused (an open session is ended too)."""
-        self.directory[agent_id].state = "LoggedOut"
+        self.set_agent_state(agent_id, "LoggedOut")
         self.end_session(agent_id)
 
     def end_session(self, agent_id: str) -> None:
@@ -297,16 +272,6 @@ class AgentApiSandbox(CXoneSandbox):
         if problem is not None:
             return problem
         parts = rest.strip("/").split("/")
-        if len(parts) == 3 and parts[0] == "agents" and parts[2] in ("skills", "states"):
-            self._count(parts[2])
-            agent = self.directory.get(parts[1])
-            if agent is None:
-                return _Reply(404, {"message": f"Agent {parts[1]} was not found"})
-            if parts[2] == "skills":
-                return _Reply(200, {"agentSkillAssignments": list(agent.skills)})
-            return _Reply(
-                200, {"agentStates": [{"agentId": agent.agent_id, "agentStateName": agent.state}]}
-            )
         if len(parts) == 3 and parts[0] == "agent-sessions" and parts[2] == "get-next-event":
             return self._next_events(parts[1], query)
         return _Reply(404, {"message": "Not Found"})
@@ -565,9 +530,13 @@ class _AgentApiHandler(_CXoneHandler):
         self._deliver(reply, correlation_id)
 
     def do_GET(self) -> None:
-        self.read_body()
         split = urlsplit(self.path)
-        reply = self.owner._answer_get(split.path.rstrip("/"), parse_qs(split.query), self.headers)
+        path = split.path.rstrip("/")
+        if path not in (OPENID_PATH, TENANT_PATH) and not path.endswith("/get-next-event"):
+            super().do_GET()  # the admin reads: agents, states, skills
+            return
+        self.read_body()
+        reply = self.owner._answer_get(path, parse_qs(split.query), self.headers)
         self._deliver(reply, str(uuid.uuid4()))
 
 
