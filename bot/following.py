@@ -93,12 +93,22 @@ class CallFollowing:
         self._scanner = threading.Thread(target=self._scan_forever, name="follow-scan", daemon=True)
         self._scanner.start()
 
-    def stop(self, wait: bool = True) -> None:
-        """Followers stop at their next poll; their leases are released for another replica."""
+    def stop(self, *, release_leases: bool = True) -> None:
+        """Followers stop at their next poll (within one poll's wait; nobody waits for
+        them). Their leases are released at once, so another replica (or this one after a
+        restart) takes the calls over without waiting them out; `release_leases=False`
+        leaves them as a crash would."""
         self._stopping.set()
-        self._pool.shutdown(wait=wait, cancel_futures=True)
-        if self._scanner is not None and wait:
-            self._scanner.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if not release_leases:
+            return
+        with self._lock:
+            active = list(self._active)
+        for request_id in active:
+            try:
+                self.store.release_follow_lease(request_id, self.holder)
+            except Exception as error:  # it runs out on its own
+                log.warning(messages.LOG_STORE_FAILED, "releasing a lease", type(error).__name__)
 
     @property
     def following(self) -> int:
@@ -155,10 +165,12 @@ class CallFollowing:
         finally:
             with self._lock:
                 self._active.discard(request_id)
-            try:
-                self.store.release_follow_lease(request_id, self.holder)
-            except Exception as error:  # it runs out on its own
-                rlog.warning(messages.LOG_STORE_FAILED, "releasing the lease", type(error).__name__)
+            if not self._stopping.is_set():  # stop() released it (or left it, as a crash)
+                try:
+                    self.store.release_follow_lease(request_id, self.holder)
+                except Exception as error:  # it runs out on its own
+                    what = "releasing the lease"
+                    rlog.warning(messages.LOG_STORE_FAILED, what, type(error).__name__)
 
     def _follow_until_done(self, request_id: str, rlog) -> None:
         request = self.store.get_request(request_id)

@@ -41,7 +41,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -113,6 +113,7 @@ class AgentApiSandbox(CXoneSandbox):
         self._sessions: dict[str, _Session] = {}
         self._changed = threading.Condition(self._lock)
         self.joins: list[dict[str, Any]] = []
+        self.grants: list[str] = []  # the grant_type of each token request that got that far
         self.event_polls = 0
         self.api_requests: dict[str, int] = {}
 
@@ -200,6 +201,8 @@ class AgentApiSandbox(CXoneSandbox):
             return _oauth_error(401, "invalid_client", "Client authentication failed.", delay)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
+        with self._lock:
+            self.grants.append(str(grant))
         if grant == "password":
             if (form.get("username"), form.get("password")) != (
                 self.access_key_id,
@@ -412,18 +415,23 @@ class AgentApiSandbox(CXoneSandbox):
             ring, talk = self.ring_seconds, self.talk_seconds
             session.events.append((now, _call_event(contact, "Dialing")))
             if self.call_script == "answered":
-                session.events.append((now + ring, _call_event(contact, "Active")))
+                session.events.append((now + ring, _call_event(contact, "Active", after=ring)))
                 session.events.append(
-                    (now + ring + talk, _call_event(contact, "Disconnected", "ContactHungUp"))
+                    (
+                        now + ring + talk,
+                        _call_event(contact, "Disconnected", "ContactHungUp", ring + talk),
+                    )
                 )
             elif self.call_script == "busy":
-                session.events.append((now + ring, _call_event(contact, "Disconnected", "Busy")))
+                session.events.append(
+                    (now + ring, _call_event(contact, "Disconnected", "Busy", ring))
+                )
             elif self.call_script == "no_answer":
                 session.events.append(
-                    (now + ring, _call_event(contact, "Disconnected", "NoAnswer"))
+                    (now + ring, _call_event(contact, "Disconnected", "NoAnswer", ring))
                 )
             elif self.call_script == "held":
-                session.events.append((now + ring, _call_event(contact, "Active")))
+                session.events.append((now + ring, _call_event(contact, "Active", after=ring)))
             self._changed.notify_all()
             return contact_id
 
@@ -470,8 +478,12 @@ def _apply(session: _Session, event: dict[str, Any]) -> None:
             contact["ended"] = True
 
 
-def _call_event(contact: dict[str, Any], status: str, code: str = "") -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _call_event(
+    contact: dict[str, Any], status: str, code: str = "", after: float = 0.0
+) -> dict[str, Any]:
+    """The event as CXone sends it; `after`: seconds from now until it happens."""
+    when = datetime.now(UTC) + timedelta(seconds=after)
+    now = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return {
         "Type": "CallContactEvent",
         "ContactID": contact["ContactID"],

@@ -27,6 +27,7 @@ from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
 from bot.cxone.agent import POLL_SECONDS, AgentPlacer
 from bot.cxone.agent_auth import AgentSignIn
 from bot.dialing import DialService
+from bot.following import CallFollowing
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
@@ -36,6 +37,7 @@ from bot.slack.reporter import OutcomeReporter, Presentation
 from bot.slack.users import UserDirectory
 from bot.store import Store
 from bot.store.link_report import start_log_lines
+from bot.store.records import OPEN_FOLLOW_STATES
 
 log = logging.getLogger("bot.slack")
 
@@ -180,7 +182,10 @@ def build_app(
     placer: CallPlacer | None = None,
     client: WebClient | None = None,
     recover: bool = True,
+    follow_options: dict[str, float] | None = None,
 ) -> App:
+    """`recover`: recover stuck dials at start and pick up calls nobody follows;
+    `follow_options`: CallFollowing's lease_seconds, scan_seconds, workers (tests)."""
     client = client or build_client(settings)
     front = build_front_end(
         settings, store or open_store(settings), placer or build_placer(settings), client
@@ -201,10 +206,31 @@ def build_app(
     )
     register(app, front)
     _front_ends[app] = front
+    front.following = _following(settings, front, front.service.placer, follow_options or {})
+    if front.following is not None and recover:
+        front.following.start()
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
         front.recovery_timer = _recover_again_later(front)
     return app
+
+
+def _following(
+    settings: Settings, front: DialFrontEnd, placer: CallPlacer, options: dict[str, float]
+) -> CallFollowing | None:
+    """Agent mode follows each placed call and edits its messages as it goes."""
+    if not isinstance(placer, AgentPlacer):
+        return None
+    store = front.service.store
+
+    def on_progress(request) -> None:
+        front.reporter.report_progress(request)
+        if request.follow_state not in OPEN_FOLLOW_STATES:
+            front.home.refresh_after(request)
+
+    return CallFollowing(
+        store, placer, on_progress, follow_seconds=settings.dial_follow_call_seconds, **options
+    )
 
 
 def front_end(app: App) -> DialFrontEnd:
@@ -220,6 +246,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
     front.dial_executor.shutdown(wait=wait)
+    if front.following is not None:
+        front.following.stop()
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

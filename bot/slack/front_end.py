@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot import messages
 from bot.dialing import DialService
+from bot.following import CallFollowing
 from bot.request_log import request_log
 from bot.slack.dial_modal import DialModal
 from bot.slack.home import AppHome
@@ -33,6 +34,7 @@ class DialFrontEnd:
     home: AppHome
     dial_executor: Executor
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
+    following: CallFollowing | None = None  # agent mode: follows placed calls
 
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""
@@ -45,6 +47,8 @@ class DialFrontEnd:
         try:
             final = self.service.place(request)
             self.reporter.report(final)
+            if self.following is not None and final.session_id:
+                self.following.follow(final)
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
             return
