@@ -195,7 +195,11 @@ class CallFollowing:
             return True
 
         events = self.placer.follow_call(
-            call_order(request), placed, until=until, keep_going=keep_going
+            call_order(request),
+            placed,
+            until=until,
+            keep_going=keep_going,
+            connected_at=request.connected_at,
         )
         for event in events:
             rlog.info(messages.LOG_FOLLOW_EVENT, type(event).__name__)

@@ -276,14 +276,14 @@ class AgentPlacer:
         *,
         until: datetime | None = None,
         keep_going: Callable[[], bool] | None = None,
+        connected_at: datetime | None = None,
     ) -> Iterator[CallEvent]:
         """The call's progress from the session's events, ending with Ended or
         StoppedFollowing. `until`: the end of the follow window (default: now plus
         follow_seconds); `keep_going`: asked before each poll, False ends the stream at
-        once without a final event (the follow lease went elsewhere, or shutdown)."""
-        follow = _CallFollowing(
-            contact_id=placed.call_id, agent_id=order.agent_id, session_id=placed.session_id
-        )
+        once without a final event (the follow lease went elsewhere, or shutdown);
+        `connected_at`: when the call connected, for a call followed again (a restart)."""
+        follow = _CallFollowing(placed.call_id, connected_at)
         until = until or datetime.now(UTC) + timedelta(seconds=self.follow_seconds)
         rlog = request_log(order.request_id, log)
         if not placed.session_id:
@@ -342,10 +342,10 @@ class AgentPlacer:
 class _CallFollowing:
     """Which contact is ours, and which steps it has been through."""
 
-    def __init__(self, contact_id: str | None, agent_id: str, session_id: str | None) -> None:
+    def __init__(self, contact_id: str | None, connected_at: datetime | None) -> None:
         self.contact_id = contact_id
-        self.connected_at: datetime | None = None
-        self.rang = False
+        self.connected_at = connected_at
+        self.rang = contact_id is not None
 
     def read(self, events: object) -> Iterator[CallEvent]:
         for event in events if isinstance(events, list) else []:
