@@ -110,15 +110,15 @@ def confirm_card(
     blocks: list[Block] = []
     if note:
         blocks.append(_section(note))
+    fields = [
+        MarkdownTextObject(text=f"*Number*\n{number_display}"),
+        MarkdownTextObject(text=f"*Agent*\n{agent} (CXone `{request.agent_id}`)"),
+    ]
+    if request.contact_id:  # agent mode takes no contact id
+        fields.append(MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"))
     blocks += [
         _section(heading),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*Number*\n{number_display}"),
-                MarkdownTextObject(text=f"*Agent*\n{agent} (CXone `{request.agent_id}`)"),
-                MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"),
-            ]
-        ),
+        SectionBlock(fields=fields),
         ActionsBlock(
             block_id=ACTIONS_BLOCK_ID,
             elements=[
