@@ -113,6 +113,7 @@ class AgentApiSandbox(CXoneSandbox):
         self._sessions: dict[str, _Session] = {}
         self._changed = threading.Condition(self._lock)
         self.joins: list[dict[str, Any]] = []
+        self.issued: list[str] = []  # every access, refresh and id token handed out
         self.grants: list[str] = []  # the grant_type of each token request that got that far
         self.event_polls = 0
         self.api_requests: dict[str, int] = {}
@@ -225,12 +226,16 @@ class AgentApiSandbox(CXoneSandbox):
             access = self._new_token(self.scopes)
             refresh = secrets.token_urlsafe(32)
             self._refresh_tokens[refresh] = time.monotonic() + self.refresh_ttl
+            self.issued.extend([access, refresh])
+        id_token = _jwt({"iss": self.base_url, "sub": "api-user", "tenantId": self.tenant_id})
+        with self._lock:
+            self.issued.append(id_token)
         return {
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": self.token_ttl,
             "refresh_token": refresh,
-            "id_token": _jwt({"iss": self.base_url, "sub": "api-user", "tenantId": self.tenant_id}),
+            "id_token": id_token,
             "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
         }
 
