@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from cachetools import TTLCache
+from requests.adapters import HTTPAdapter
 
 from bot import messages
 from bot.calls import (
@@ -54,6 +56,16 @@ SKILL_CACHE_SECONDS = 3600.0
 POLL_SECONDS = 20  # each get-next-event waits this long at most (CXone allows 60)
 MAX_POLL_ERRORS = 5  # failed event reads in a row before following stops
 POLL_ERROR_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def events_session(size: int) -> requests.Session:
+    """A session for event reads: one kept-alive connection per call followed at once
+    (a long poll holds its connection for up to POLL_SECONDS)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_maxsize=size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 class AgentPlacer:

@@ -116,6 +116,7 @@ class AgentApiSandbox(CXoneSandbox):
         self.issued: list[str] = []  # every access, refresh and id token handed out
         self.grants: list[str] = []  # the grant_type of each token request that got that far
         self.event_polls = 0
+        self.polls_waiting = 0  # get-next-event requests being held open right now
         self.api_requests: dict[str, int] = {}
 
     # ---- addresses -----------------------------------------------------------------
@@ -265,6 +266,8 @@ class AgentApiSandbox(CXoneSandbox):
             self.api_requests[what] = self.api_requests.get(what, 0) + 1
 
     def _answer_get(self, path: str, query: dict[str, list[str]], headers) -> _Reply:
+        if path in (OPENID_PATH, TENANT_PATH):
+            self._count("discovery")
         if path == OPENID_PATH:
             return _Reply(200, self._openid_configuration())
         if path == TENANT_PATH:
@@ -454,24 +457,30 @@ class AgentApiSandbox(CXoneSandbox):
             return _Reply(400, {"message": "timeout must be a number of seconds"})
         deadline = time.monotonic() + max(timeout, 0.0)
         with self._changed:
-            while True:
-                session = self._sessions.get(session_id)
-                if session is None or (session.ended and session.end_delivered):
-                    return _Reply(
-                        404, {"message": f"Session {session_id} was not found or has ended."}
-                    )
-                now = time.monotonic()
-                due = [event for at, event in session.events if at <= now]
-                if due:
-                    session.events = [(at, e) for at, e in session.events if at > now]
-                    for event in due:
-                        _apply(session, event)
-                    return _Reply(200, {"sessionId": session_id, "events": due})
-                if now >= deadline or self.stopping.is_set():
-                    return _Reply(304)
-                upcoming = [at for at, _ in session.events]
-                wake = min([deadline, *upcoming]) - now
-                self._changed.wait(min(wake, 0.2))
+            self.polls_waiting += 1
+            try:
+                return self._wait_for_events(session_id, deadline)
+            finally:
+                self.polls_waiting -= 1
+
+    def _wait_for_events(self, session_id: str, deadline: float) -> _Reply:
+        """With the lock held: the due events, or 304 at the deadline."""
+        while True:
+            session = self._sessions.get(session_id)
+            if session is None or (session.ended and session.end_delivered):
+                return _Reply(404, {"message": f"Session {session_id} was not found or has ended."})
+            now = time.monotonic()
+            due = [event for at, event in session.events if at <= now]
+            if due:
+                session.events = [(at, e) for at, e in session.events if at > now]
+                for event in due:
+                    _apply(session, event)
+                return _Reply(200, {"sessionId": session_id, "events": due})
+            if now >= deadline or self.stopping.is_set():
+                return _Reply(304)
+            upcoming = [at for at, _ in session.events]
+            wake = min([deadline, *upcoming]) - now
+            self._changed.wait(min(wake, 0.2))
 
 
 def _apply(session: _Session, event: dict[str, Any]) -> None:

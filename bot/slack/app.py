@@ -24,10 +24,10 @@ from bot import messages
 from bot.calls import CallPlacer
 from bot.config import Settings
 from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
-from bot.cxone.agent import POLL_SECONDS, AgentPlacer
+from bot.cxone.agent import POLL_SECONDS, AgentPlacer, events_session
 from bot.cxone.agent_auth import AgentSignIn
 from bot.dialing import DialService
-from bot.following import CallFollowing
+from bot.following import FOLLOW_THREADS, CallFollowing
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
@@ -108,7 +108,9 @@ def build_agent_placer(settings: Settings) -> AgentPlacer:
         api_version=settings.cxone_api_version,
         skill_id=settings.cxone_outbound_skill_id,
         # a long poll answers after up to POLL_SECONDS: its reads wait that much longer
-        events_http=CXoneHttp(sign_in, timeout=timeout + POLL_SECONDS),
+        events_http=CXoneHttp(
+            sign_in, timeout=timeout + POLL_SECONDS, session=events_session(FOLLOW_THREADS)
+        ),
         follow_seconds=settings.dial_follow_call_seconds,
     )
 
