@@ -294,12 +294,44 @@ def _problems_of_the_mode(settings: Settings) -> list[str]:
     return problems
 
 
+class _ModeProbe(BaseSettings):
+    """The variables one mode requires, read as Settings reads them, so that a run with
+    other problems names these too (agent mode, issue 13)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+    cxone_api: str = "journey"
+    cxone_base_url: str | None = None
+    cxone_outbound_campaign_id: str | None = None
+    cxone_access_key_id: str | None = None
+    cxone_access_key_secret: str | None = None
+
+
+def _mode_problems_beside(error: ValidationError, overrides: dict[str, object]) -> list[str]:
+    named = {str(p["loc"][0]).upper() for p in error.errors() if p["loc"]}
+    try:
+        probe = _ModeProbe(**overrides)
+    except ValidationError:
+        return []
+    wanted = {
+        "journey": ("CXONE_BASE_URL", "CXONE_OUTBOUND_CAMPAIGN_ID"),
+        "agent": ("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET"),
+    }.get(probe.cxone_api.strip().lower(), ())
+    return [
+        not_set(name)
+        for name in wanted
+        if name not in named and not (getattr(probe, name.lower()) or "").strip()
+    ]
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, or raise ConfigError with a message for a person."""
     try:
         settings = Settings(**overrides)
     except ValidationError as error:
-        raise ConfigError(describe_errors(error)) from None
+        lines = [describe_errors(error), *_mode_problems_beside(error, overrides)]
+        raise ConfigError("\n".join(lines)) from None
     return validated(settings)
 
 
