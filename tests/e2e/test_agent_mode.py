@@ -185,3 +185,25 @@ def test_a_dial_phone_answered_too_late_is_unknown_and_never_sent_twice(start_bo
     assert "unknown" in card["text"]
     assert dial_phones(cxone) == 1
     assert len(cxone.placed_calls) == 1  # it did ring: hence never a second dial
+
+
+# --- Slack trouble while following ------------------------------------------------------
+
+
+def test_where_the_bot_cannot_post_the_end_of_the_call_is_told_privately(agent_bot, slack):
+    slack.fail("chat.postMessage", "not_in_channel", channel=CHANNEL)
+    slash = dial(agent_bot, ALICE)
+    wait_for(lambda: agent_bot.store.history(limit=1)[0].follow_state == "ended", timeout=10)
+
+    def told() -> bool:
+        return any("Call ended after" in r.get("text", "") for r in agent_bot.responses(slash))
+
+    wait_for(told)
+    assert edits_of(agent_bot) == []  # nothing in the channel to edit
+
+
+def test_a_failing_edit_does_not_stop_following(agent_bot, slack):
+    slack.fail("chat.update", "internal_error", status=500, times=1)
+    dial(agent_bot, ALICE)
+    wait_for_reply_saying(agent_bot, "Call ended after")
+    assert agent_bot.store.history(limit=1)[0].follow_state == "ended"
