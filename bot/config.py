@@ -186,6 +186,13 @@ class Settings(BaseSettings):
         description="how many seconds after a call is placed the bot keeps following it "
         "in agent mode, to report it connected and ended",
     )
+    dial_follow_lease_seconds: float = Field(
+        60.0,
+        ge=3,
+        le=600,
+        description="how many seconds a replica's hold on following a call lasts unless "
+        "renewed: a call whose follower died is taken over within about this long",
+    )
 
     @field_validator("dial_admins", "dial_supervisors", "dial_allowed_regions", mode="before")
     @classmethod

@@ -27,7 +27,7 @@ from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
 from bot.cxone.agent import POLL_SECONDS, AgentPlacer, events_session
 from bot.cxone.agent_auth import AgentSignIn
 from bot.dialing import DialService
-from bot.following import FOLLOW_THREADS, CallFollowing
+from bot.following import FOLLOW_THREADS, SCAN_SECONDS, CallFollowing
 from bot.phone import PhonePolicy
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
@@ -230,8 +230,12 @@ def _following(
         if request.follow_state not in OPEN_FOLLOW_STATES:
             front.home.refresh_after(request)
 
+    lease = settings.dial_follow_lease_seconds
+    # A follower renews its lease between polls: a poll must stay well inside the lease.
+    placer.poll_seconds = min(POLL_SECONDS, max(1, int(lease / 3)))
+    tuning = {"lease_seconds": lease, "scan_seconds": min(SCAN_SECONDS, lease / 4), **options}
     return CallFollowing(
-        store, placer, on_progress, follow_seconds=settings.dial_follow_call_seconds, **options
+        store, placer, on_progress, follow_seconds=settings.dial_follow_call_seconds, **tuning
     )
 
 

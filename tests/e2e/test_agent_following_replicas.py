@@ -3,6 +3,7 @@ call; when it dies, the other takes the call over within a bounded time."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from agent_mode import agent_overrides, dial, wait_for_reply_saying
-from dialbot_e2e import ADMIN, AGENTS, ALICE, DialBot, make_settings
+from dialbot_e2e import ADMIN, AGENTS, ALICE, DialBot, RunningApp, make_settings
 
 from bot.sandbox import wait_for
 from bot.sandbox.cxone_agent import AgentApiSandbox
+from bot.sandbox.settings import Endpoints, sandbox_environment
 from bot.server import HttpServer
 from bot.slack.app import build_app, front_end, shutdown
 from bot.store import Store
@@ -132,3 +134,50 @@ def test_two_replicas_follow_each_call_once_and_take_over_from_a_dead_one(
         b.stop()
         for replica in (a, b):
             replica.bot.store.close()
+
+
+def test_a_replica_killed_with_sigkill_has_its_call_taken_over(slack, cxone, tmp_path):
+    """Two `python app.py` processes on one PostgreSQL database; the one following a
+    call is SIGKILLed; the other takes the call over and reports its end."""
+    with new_database("postgresql", tmp_path) as url:
+        store = Store.open(url)
+        for user_id, agent_id in AGENTS.items():
+            store.link(user_id, agent_id, ADMIN)
+        env = sandbox_environment(
+            Endpoints.of(slack, cxone),
+            database_url=url,
+            dial_follow_lease_seconds=LEASE_SECONDS,
+            dial_notify_channel=None,
+            **agent_overrides(cxone),
+        )
+        first = RunningApp(env, tmp_path)
+        second = RunningApp(env, tmp_path)
+        try:
+            bot = DialBot(
+                server=first, app=None, slack=slack, cxone=cxone, store=store, settings=None
+            )
+            dial(bot, ALICE)
+            wait_for_reply_saying(bot, "Connected")
+            (request,) = store.history(limit=1)
+            holder = wait_for(lambda: store.follow_lease_holder(request.id))
+
+            first.stop(signal.SIGKILL)
+            killed = time.monotonic()
+            taken = wait_for(
+                lambda: (store.follow_lease_holder(request.id) or holder) != holder,
+                timeout=LEASE_SECONDS + 10,
+            )
+            assert taken and time.monotonic() - killed < LEASE_SECONDS + 5
+
+            cxone.hang_up(contact_of_request(store, request.id))
+            wait_for_reply_saying(bot, "Call ended after")
+            assert store.get_request(request.id).follow_state == "ended"
+            assert len(cxone.placed_calls) == 1
+        finally:
+            first.stop(signal.SIGKILL)
+            second.stop()
+            store.close()
+
+
+def contact_of_request(store: Store, request_id: str) -> str:
+    return wait_for(lambda: store.get_request(request_id).cxone_contact_id)
