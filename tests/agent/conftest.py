@@ -7,8 +7,8 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from agent_sign_in_helpers import issued_secrets
 
-from bot.cxone.agent_auth import AgentSignIn
 from bot.sandbox.cxone_agent import AgentApiSandbox
 
 
@@ -26,23 +26,3 @@ def assert_no_secrets_logged(sandbox: AgentApiSandbox, caplog) -> None:
         text = record.getMessage()
         for secret in forbidden:
             assert secret not in text, f"a secret or token leaked into a log line: {text!r}"
-
-
-def sign_in_to(sandbox: AgentApiSandbox, **overrides) -> AgentSignIn:
-    values = {
-        "auth_url": sandbox.auth_url,
-        "client_id": sandbox.client_id,
-        "client_secret": sandbox.client_secret,
-        "access_key_id": sandbox.access_key_id,
-        "access_key_secret": sandbox.access_key_secret,
-        "timeout": 2,
-        "sleep": lambda _s: None,
-    }
-    values.update(overrides)
-    return AgentSignIn(**values)
-
-
-def issued_secrets(sandbox: AgentApiSandbox) -> list[str]:
-    with sandbox._lock:
-        tokens = list(sandbox._tokens) + list(sandbox._refresh_tokens)
-    return [sandbox.client_secret, sandbox.access_key_secret, *tokens]

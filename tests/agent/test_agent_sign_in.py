@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import issued_secrets, sign_in_to
+from agent_sign_in_helpers import issued_secrets, sign_in_to
 
 from bot.cxone.errors import CXoneConfigError, CXoneUnavailableError
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
 from store_databases import new_database  # noqa: E402
 
 AGENT = AGENTS[ALICE]
-LEASE_SECONDS = 3.0
+LEASE_SECONDS = 5.0  # generous: renewals must come in time on a loaded machine
 SCAN_SECONDS = 0.3
 POLL_SECONDS = 1
 

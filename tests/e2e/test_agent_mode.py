@@ -56,7 +56,7 @@ def test_a_call_is_placed_in_the_agents_session_and_followed_to_its_end(agent_bo
     replies = [p for p in agent_bot.channel_posts(CHANNEL) if p.get("thread_ts")]
     assert len(replies) == 1
     assert len(edits_of(agent_bot)) >= 2
-    assert any("ended after" in text for text in notification_edits(agent_bot))
+    wait_for(lambda: any("ended after" in text for text in notification_edits(agent_bot)))
     # the card shows the end too, and the record keeps the call
     wait_for(lambda: "ended after" in agent_bot.responses(slash)[-1].get("text", ""))
     (request,) = agent_bot.store.history(limit=5)
