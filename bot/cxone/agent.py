@@ -130,7 +130,7 @@ class AgentPlacer:
             services = self.services_url()
         except CXoneError as error:
             return Rejected(str(error), None, None, 0)
-        skill = self._outbound_skill(services, order, rlog)
+        skill = self._outbound_skill(order)
         if isinstance(skill, Rejected):
             return skill
         cached = self._cached_session(order.agent_id)
@@ -167,7 +167,7 @@ class AgentPlacer:
             if self._sessions.get(agent_id) == session_id:
                 del self._sessions[agent_id]
 
-    def _outbound_skill(self, services: str, order: CallOrder, rlog) -> str | Rejected:
+    def _outbound_skill(self, order: CallOrder) -> str | Rejected:
         if self._skill_id:
             return self._skill_id
         agent = order.agent_id
