@@ -70,11 +70,13 @@ DialOutcome = Placed | Rejected | Unknown
 @dataclass(frozen=True)
 class Ringing:
     at: datetime
+    contact_id: str | None = None  # CXone's id of the call, where the API names one
 
 
 @dataclass(frozen=True)
 class Connected:
     at: datetime
+    contact_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Ended:
     duration_seconds: float | None = None
     reason: str | None = None
     disconnect_code: str | None = None
+    contact_id: str | None = None
 
     @property
     def connected(self) -> bool:

@@ -42,13 +42,16 @@ class Settings(BaseSettings):
     )
     port: int = Field(3000, ge=1, le=65535, description="the port the HTTP server listens on")
 
-    cxone_api: Literal["journey"] = Field(
+    cxone_api: Literal["journey", "agent"] = Field(
         "journey",
         description="which CXone API places calls (journey: the tutorial's "
-        "POST /api/journey/v1/outbound)",
+        "POST /api/journey/v1/outbound; agent: CXone's Agent API, the agent's session "
+        "and dial-phone)",
     )
-    cxone_base_url: str = Field(
-        description="the base URL of your CXone API, e.g. https://api-us-2.cxone.com"
+    cxone_base_url: str | None = Field(
+        None,
+        description="the base URL of your CXone API, e.g. https://api-us-2.cxone.com "
+        "(in agent mode optional: it overrides the api_endpoint CXone's discovery names)",
     )
     cxone_oauth_client_id: str = Field(
         description="the id of the CXone OAuth client the bot signs in with"
@@ -165,6 +168,46 @@ class Settings(BaseSettings):
             raise ValueError("name at least one state, e.g. Available")
         return value
 
+    # --- agent mode (CXONE_API=agent, issue 13) ------------------------------------
+    cxone_auth_url: str = Field(
+        "https://cxone.niceincontact.com",
+        description="the CXone issuer in agent mode, whose /.well-known documents name "
+        "the token endpoint and the tenant's API host",
+    )
+    cxone_access_key_id: str | None = Field(
+        None,
+        description="the API user's access key id, sent as username in the password grant "
+        "(needed when CXONE_API=agent)",
+    )
+    cxone_access_key_secret: SecretStr | None = Field(
+        None,
+        description="the access key's secret, sent as password in the password grant "
+        "(needed when CXONE_API=agent)",
+    )
+    cxone_tenant_id: str | None = Field(
+        None,
+        description="the CXone tenant id for discovery in agent mode (default: the "
+        "tenantId claim of the token answer's id_token)",
+    )
+    cxone_outbound_skill_id: str | None = Field(
+        None,
+        description="the outbound phone skill sent to dial-phone in agent mode (default: "
+        "the agent's first outbound phone skill)",
+    )
+    dial_follow_call_seconds: int = Field(
+        3600,
+        gt=0,
+        description="how many seconds after a call is placed the bot keeps following it "
+        "in agent mode, to report it connected and ended",
+    )
+    dial_follow_lease_seconds: float = Field(
+        60.0,
+        ge=3,
+        le=600,
+        description="how many seconds a replica's hold on following a call lasts unless "
+        "renewed: a call whose follower died is taken over within about this long",
+    )
+
     @field_validator("dial_admins", "dial_supervisors", "dial_allowed_regions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -177,9 +220,11 @@ class Settings(BaseSettings):
     def _upper_region(cls, value: str) -> str:
         return value.strip().upper()
 
-    @field_validator("cxone_base_url", "slack_api_url")
+    @field_validator("cxone_base_url", "slack_api_url", "cxone_auth_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         value = value.strip()
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
@@ -187,6 +232,10 @@ class Settings(BaseSettings):
 
     @field_validator(
         "cxone_token_url",
+        "cxone_base_url",
+        "cxone_access_key_id",
+        "cxone_tenant_id",
+        "cxone_outbound_skill_id",
         "cxone_outbound_campaign_id",
         "cxone_default_contact_id",
         "dial_notify_channel",
@@ -200,7 +249,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
-        self.cxone_base_url = self.cxone_base_url.rstrip("/")
+        if self.cxone_base_url is not None:
+            self.cxone_base_url = self.cxone_base_url.rstrip("/")
+        self.cxone_auth_url = self.cxone_auth_url.rstrip("/")
         if not self.slack_api_url.endswith("/"):
             self.slack_api_url += "/"
         regions = frozenset(r.upper() for r in self.dial_allowed_regions)
@@ -209,6 +260,7 @@ class Settings(BaseSettings):
 
     @property
     def token_url(self) -> str:
+        """Journey mode's token endpoint (agent mode discovers its own unless set)."""
         return self.cxone_token_url or f"{self.cxone_base_url}/oauth/token"
 
     @property
@@ -249,9 +301,49 @@ def _problems_of_the_mode(settings: Settings) -> list[str]:
         problems.append(
             not_set("SLACK_SIGNING_SECRET", " Set it, or set SLACK_APP_TOKEN to use Socket Mode.")
         )
-    if settings.cxone_api == "journey" and not settings.cxone_outbound_campaign_id:
-        problems.append(not_set("CXONE_OUTBOUND_CAMPAIGN_ID"))
+    if settings.cxone_api == "journey":
+        if not settings.cxone_base_url:
+            problems.append(not_set("CXONE_BASE_URL"))
+        if not settings.cxone_outbound_campaign_id:
+            problems.append(not_set("CXONE_OUTBOUND_CAMPAIGN_ID"))
+    if settings.cxone_api == "agent":
+        if not settings.cxone_access_key_id:
+            problems.append(not_set("CXONE_ACCESS_KEY_ID"))
+        secret = settings.cxone_access_key_secret
+        if secret is None or not secret.get_secret_value().strip():
+            problems.append(not_set("CXONE_ACCESS_KEY_SECRET"))
     return problems
+
+
+class _ModeProbe(BaseSettings):
+    """The variables one mode requires, read as Settings reads them, so that a run with
+    other problems names these too (agent mode, issue 13)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+    cxone_api: str = "journey"
+    cxone_base_url: str | None = None
+    cxone_outbound_campaign_id: str | None = None
+    cxone_access_key_id: str | None = None
+    cxone_access_key_secret: str | None = None
+
+
+def _mode_problems_beside(error: ValidationError, overrides: dict[str, object]) -> list[str]:
+    named = {str(p["loc"][0]).upper() for p in error.errors() if p["loc"]}
+    try:
+        probe = _ModeProbe(**overrides)
+    except ValidationError:
+        return []
+    wanted = {
+        "journey": ("CXONE_BASE_URL", "CXONE_OUTBOUND_CAMPAIGN_ID"),
+        "agent": ("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET"),
+    }.get(probe.cxone_api.strip().lower(), ())
+    return [
+        not_set(name)
+        for name in wanted
+        if name not in named and not (getattr(probe, name.lower()) or "").strip()
+    ]
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -259,7 +351,8 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings(**overrides)
     except ValidationError as error:
-        raise ConfigError(describe_errors(error)) from None
+        lines = [describe_errors(error), *_mode_problems_beside(error, overrides)]
+        raise ConfigError("\n".join(lines)) from None
     return validated(settings)
 
 

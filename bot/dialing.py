@@ -33,6 +33,7 @@ from bot.metrics import Metrics, NoMetrics
 from bot.phone import AllowedNumber, PhonePolicy, RefusedNumber, check_number, mask_number
 from bot.request_log import request_log
 from bot.store import AgentLink, DialRequest, DialState
+from bot.store.records import FollowState
 
 log = logging.getLogger("bot.dialing")
 
@@ -141,6 +142,7 @@ class DialStore(Protocol):  # the part of bot.store.Store the service uses
         self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
     ) -> bool: ...
     def set_parent_ts(self, request_id: str, ts: str) -> None: ...
+    def record_progress(self, request_id: str, **fields: Any) -> None: ...
     def confirmations_since(self, requester_id: str, since: datetime) -> int: ...
     def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]: ...
     def history(self, user: str | None = None, limit: int = 20) -> list[DialRequest]: ...
@@ -425,6 +427,16 @@ class DialService:
                 messages.LOG_STORE_FAILED, "saving the parent message", type(error).__name__
             )
 
+    def record_messages(self, request_id: str, **ts: str | None) -> None:
+        """Where the outcome's thread reply (reply_ts) and notification (notify_ts) are,
+        so following the call can edit them."""
+        try:
+            self.store.record_progress(request_id, **{k: v for k, v in ts.items() if v})
+        except Exception as error:
+            request_log(request_id, log).warning(
+                messages.LOG_STORE_FAILED, "saving the outcome's messages", type(error).__name__
+            )
+
     @property
     def stuck_after_seconds(self) -> float:
         """How long a request may be DIALING before it counts as left behind by a crash:
@@ -637,10 +649,10 @@ def call_order(request: DialRequest) -> CallOrder:
 
 def _outcome_fields(outcome: DialOutcome) -> tuple[DialState, dict[str, str | None]]:
     if isinstance(outcome, Placed):
-        return DialState.PLACED, {
-            "call_id": outcome.call_id,
-            "correlation_id": outcome.correlation_id,
-        }
+        fields = {"call_id": outcome.call_id, "correlation_id": outcome.correlation_id}
+        if outcome.session_id:  # a call in an agent session: it is followed (agent mode)
+            fields.update(session_id=outcome.session_id, follow_state=FollowState.FOLLOWING)
+        return DialState.PLACED, fields
     if isinstance(outcome, Rejected):
         return DialState.REJECTED, {
             "correlation_id": outcome.correlation_id,

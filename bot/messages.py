@@ -1127,3 +1127,217 @@ def cli_sync_summary(counts: dict[str, int], members: int, without_email: int, a
 
 def cli_sync_applied(linked: int) -> str:
     return f"Linked {linked} {'person' if linked == 1 else 'people'} by email."
+
+
+# --- agent mode (CXONE_API=agent, issue 13): sign-in, placing, following ------------
+# Sentences for the admin name the setting to check and never quote a secret.
+
+_NO_CALL = "No call was placed."
+
+
+def agent_discovery_failed(url: str, what_happened: str) -> str:
+    return (
+        f"CXone's discovery document at {url} could not be read ({what_happened}), so no "
+        f"call was placed. An admin should check CXONE_AUTH_URL (or set CXONE_TOKEN_URL "
+        "to the token endpoint)."
+    )
+
+
+def agent_client_refused(token_url: str, client_id: str, detail: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} refused the application '{client_id}'"
+        f"{detail}, so no call was placed. An admin should check CXONE_OAUTH_CLIENT_ID and "
+        "CXONE_OAUTH_CLIENT_SECRET against the application registered in CXone."
+    )
+
+
+def agent_key_refused(token_url: str, key_id: str, detail: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} refused the access key '{key_id}'{detail}, "
+        "so no call was placed. An admin should check CXONE_ACCESS_KEY_ID and "
+        "CXONE_ACCESS_KEY_SECRET, and that the key and its API user are active in CXone."
+    )
+
+
+def agent_grant_refused(token_url: str, client_id: str, detail: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} does not allow the password grant for the "
+        f"application '{client_id}'{detail}, so no call was placed. An admin should check "
+        "CXONE_OAUTH_CLIENT_ID names an application registered for back-end access keys."
+    )
+
+
+def agent_token_failed(token_url: str, status: int, detail: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} answered HTTP {status}{detail}, so no call "
+        "was placed. An admin should check CXONE_AUTH_URL and CXONE_TOKEN_URL."
+    )
+
+
+def agent_token_unavailable(token_url: str, attempts: int, what_happened: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} did not answer usefully after {attempts} "
+        f"attempts ({what_happened}), so no call was placed; check CXONE_AUTH_URL / "
+        "CXONE_TOKEN_URL or try again in a minute."
+    )
+
+
+def agent_token_missing(token_url: str) -> str:
+    return (
+        f"CXone's token endpoint at {token_url} answered without an access token, so no "
+        "call was placed. An admin should check CXONE_TOKEN_URL (or CXONE_AUTH_URL)."
+    )
+
+
+AGENT_NO_TENANT = (
+    "CXone's token answer carried no tenantId, so the bot cannot find the tenant's API "
+    f"host. {_NO_CALL} An admin should set CXONE_TENANT_ID, or CXONE_BASE_URL to the "
+    "tenant's API host."
+)
+
+
+def agent_tenant_unknown(url: str, tenant_id: str, detail: str) -> str:
+    return (
+        f"CXone's discovery at {url} does not know the tenant '{tenant_id}'{detail}. "
+        f"{_NO_CALL} An admin should check CXONE_TENANT_ID and CXONE_AUTH_URL (government "
+        "and sovereign clouds have their own), or set CXONE_BASE_URL to the API host."
+    )
+
+
+def agent_logged_out(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone would not join agent {agent_id}'s session{detail}: the agent is not logged "
+        f"in. {_NO_CALL} The agent should log in to CXone (MAX or the agent app) with their "
+        "phone, then dial again."
+    )
+
+
+def agent_no_outbound_skill(agent_id: str) -> str:
+    return (
+        f"CXone agent {agent_id} has no outbound phone skill, so there is nothing to dial "
+        f"with. {_NO_CALL} An admin should assign the agent an outbound phone skill in CXone "
+        "(ACD > Skills), or set CXONE_OUTBOUND_SKILL_ID."
+    )
+
+
+def agent_skills_unread(agent_id: str, detail: str) -> str:
+    return (
+        f"The bot could not read CXone agent {agent_id}'s skills{detail}, so it does not "
+        f"know which outbound skill to dial with. {_NO_CALL} Try again in a minute, or an "
+        "admin can set CXONE_OUTBOUND_SKILL_ID."
+    )
+
+
+def agent_skill_not_allowed(agent_id: str, skill_id: str, detail: str) -> str:
+    return (
+        f"CXone refused to dial with skill {skill_id} for agent {agent_id}{detail}. "
+        f"{_NO_CALL} An admin should assign the agent that outbound phone skill in CXone, "
+        "or set CXONE_OUTBOUND_SKILL_ID to one the agent has; check the number too."
+    )
+
+
+def agent_no_impersonation(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone refused to let the bot's API user act for agent {agent_id}{detail}. "
+        f"{_NO_CALL} An admin should give the access key's user a role with the right to "
+        "act as other agents (Agent API impersonation) in CXone, or use a key whose user "
+        "may do so."
+    )
+
+
+def agent_session_ended(agent_id: str, detail: str) -> str:
+    return (
+        f"Agent {agent_id}'s CXone session ended while the bot was dialing{detail}. "
+        f"{_NO_CALL} The agent should check they are still logged in to CXone, then dial "
+        "again."
+    )
+
+
+def agent_unknown(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone does not know agent {agent_id}{detail}. {_NO_CALL} An admin should check "
+        "the person's link (/dial whois) against the agent's id in CXone."
+    )
+
+
+def agent_join_failed(agent_id: str, detail: str) -> str:
+    return (
+        f"CXone could not join agent {agent_id}'s session{detail}. {_NO_CALL} Try again in "
+        "a minute."
+    )
+
+
+def agent_dial_refused(status: int, detail: str) -> str:
+    return (
+        f"CXone refused the dial-phone request with HTTP {status}{detail}. {_NO_CALL} Check "
+        "the number and that the agent is free, then try again."
+    )
+
+
+AGENT_BUSY = (
+    "CXone says the agent is already on a call. No call was placed. Wait for that call to "
+    "end, then dial again."
+)
+
+
+# progress of a followed call (thread reply, card, notification)
+
+DISCONNECT_WORDS = {
+    "busy": "the line was busy",
+    "noanswer": "nobody answered",
+    "no answer": "nobody answered",
+    "invalidnumber": "the number does not exist",
+    "invalid number": "the number does not exist",
+    "rejected": "the call was refused",
+    "agentdisconnected": "the agent hung up before it connected",
+    "fax": "a fax machine answered",
+    "answeringmachine": "an answering machine answered",
+    "networkerror": "the phone network failed",
+}
+
+
+def disconnect_words(code: str | None) -> str:
+    """CXone's DisconnectCode in words."""
+    if not code:
+        return "CXone gave no reason"
+    known = DISCONNECT_WORDS.get(code.strip().lower())
+    return known or f"CXone's disconnect code {quote_for_slack(code)}"
+
+
+def duration_words(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"
+
+
+PROGRESS_RINGING = ":bell: Ringing the agent's phone, then the number…"
+PROGRESS_CONNECTED = ":telephone_receiver: Connected."
+
+
+def progress_ended(duration_seconds: float) -> str:
+    return f":white_check_mark: Call ended after {duration_words(duration_seconds)} connected."
+
+
+def progress_failed(reason_words: str) -> str:
+    return f":x: The call did not connect: {reason_words}."
+
+
+def progress_stopped(reason: str) -> str:
+    return f":eyes: Stopped following the call: {reason} The call itself may still be going."
+
+
+STOPPED_SESSION_ENDED = "the agent's CXone session ended (logged out)."
+STOPPED_REPEATED_ERRORS = "CXone kept failing to answer the bot's event reads."
+STOPPED_WINDOW = "DIAL_FOLLOW_CALL_SECONDS ran out."
+STOPPED_NO_SESSION = "the bot does not know the call's CXone session."
+
+
+def outcome_progress(placed_text: str, progress_text: str) -> str:
+    return f"{placed_text}\n{progress_text}"
+
+
+LOG_FOLLOW_START = "following the call in session %s (until %s)"
+LOG_FOLLOW_EVENT = "call progress: %s"
+LOG_FOLLOW_STOPPED = "stopped following: %s"
+LOG_FOLLOW_LEASE_LOST = "another replica follows this call now; stopping here"

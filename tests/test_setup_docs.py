@@ -63,7 +63,7 @@ def shown(default: object) -> str:
 
 
 # Optional to Settings, but required by the default setup (CXONE_API=journey).
-REQUIRED_BY_THE_DEFAULT_MODE = {"cxone_outbound_campaign_id"}
+REQUIRED_BY_THE_DEFAULT_MODE = {"cxone_outbound_campaign_id", "cxone_base_url"}
 
 
 def test_every_optional_line_says_what_leaving_it_out_means_and_the_defaults_are_real():

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from bot import messages
 from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.cxone_agent import AgentApiSandbox
 from bot.stop_signal import STOP_SIGNALS, wait_for_signal
 
 DEFAULT_PORT = 8700
@@ -64,6 +65,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="seconds to wait before answering each dial",
     )
+    parser.add_argument(
+        "--api",
+        choices=("journey", "agent"),
+        default="journey",
+        help="which CXone API to stand in for: journey (the tutorial's, the default) or agent "
+        "(CXone's Agent API: discovery, access-key sign-in, sessions, dial-phone, events)",
+    )
     parser.set_defaults(func=run_sandbox)
 
 
@@ -91,16 +99,18 @@ def at_least(least: float, kind: type) -> Callable[[str], float]:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    sandbox = CXoneSandbox(
-        port=args.port,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        campaign_id=args.campaign,
-        agents=args.agents or ("agent-1001",),
-        contacts=args.contacts,
-        token_ttl=args.token_ttl,
-        latency=args.latency,
-    )
+    options = {
+        "port": args.port,
+        "client_id": args.client_id,
+        "client_secret": args.client_secret,
+        "campaign_id": args.campaign,
+        "agents": args.agents or ("agent-1001",),
+        "contacts": args.contacts,
+        "token_ttl": args.token_ttl,
+        "latency": args.latency,
+    }
+    agent_mode = getattr(args, "api", "journey") == "agent"
+    sandbox = AgentApiSandbox(**options) if agent_mode else CXoneSandbox(**options)
     try:
         sandbox.start()
     except OSError as error:
@@ -112,7 +122,11 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
-        wait_for_signal(STOP_SIGNALS, on_ready=lambda: _print_settings(sandbox, args))
+        if isinstance(sandbox, AgentApiSandbox):
+            print_settings = lambda: _print_agent_settings(sandbox, args)  # noqa: E731
+        else:
+            print_settings = lambda: _print_settings(sandbox, args)  # noqa: E731
+        wait_for_signal(STOP_SIGNALS, on_ready=print_settings)
     except KeyboardInterrupt:  # Ctrl-C before the wait began
         pass
     finally:
@@ -145,6 +159,29 @@ def _print_settings(sandbox: CXoneSandbox, args: argparse.Namespace) -> None:
         "CXONE_OAUTH_GRANT_TYPE=client_credentials",
         f"CXONE_OUTBOUND_CAMPAIGN_ID={sandbox.campaign_id}",
         f"CXONE_DEFAULT_CONTACT_ID={contact}",
+        "",
+        f"Then link yourself to an agent: `/dial link @you {agents[0]}` (as one of "
+        f"DIAL_ADMINS) or `dialbot links link YOUR_SLACK_USER_ID {agents[0]}`.",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _print_agent_settings(sandbox: AgentApiSandbox, args: argparse.Namespace) -> None:
+    secret = DEFAULT_SECRET if args.client_secret == DEFAULT_SECRET else "<your --client-secret>"
+    agents = sorted(sandbox.agents)
+    lines = [
+        f"CXone Agent API sandbox listening on {sandbox.url} (tenant {sandbox.tenant_id})",
+        f"Agents (logged in, outbound phone skill 4102): {', '.join(agents)}.",
+        "",
+        "Put these in .env to point the bot at it (with your SLACK_ settings):",
+        "CXONE_API=agent",
+        f"CXONE_AUTH_URL={sandbox.auth_url}",
+        f"CXONE_OAUTH_CLIENT_ID={sandbox.client_id}",
+        f"CXONE_OAUTH_CLIENT_SECRET={secret}",
+        f"CXONE_ACCESS_KEY_ID={sandbox.access_key_id}",
+        f"CXONE_ACCESS_KEY_SECRET={sandbox.access_key_secret}",
         "",
         f"Then link yourself to an agent: `/dial link @you {agents[0]}` (as one of "
         f"DIAL_ADMINS) or `dialbot links link YOUR_SLACK_USER_ID {agents[0]}`.",

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.sandbox.agent_demo import AGENT_FAULTS, AgentDemo
 from bot.sandbox.cxone import AGENT_STATES
 from bot.sandbox.scenario import FAULTS, VIA, Demo, DemoFailed
 from bot.sandbox.transcript import Transcript
@@ -36,9 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--fault",
-        choices=list(FAULTS),
+        choices=sorted(set(FAULTS) | set(AGENT_FAULTS)),
         help="make CXone misbehave: 429 (rate limited, then retried), 500 (server error), "
-        "timeout (no answer in time), revoked (the access token was revoked)",
+        "timeout (no answer in time), revoked (the access token was revoked); with --api "
+        "agent also busy, no-answer (the number) and logged-out (the agent)",
+    )
+    parser.add_argument(
+        "--api",
+        choices=("journey", "agent"),
+        default="journey",
+        help="which CXone API places the call (CXONE_API): journey (the tutorial's, the "
+        "default) or agent (CXone's Agent API, with the call followed live)",
     )
     parser.add_argument(
         "--via",
@@ -62,6 +71,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if args.api == "agent":
+        return _run_agent_demo(args)
+    if args.fault and args.fault not in FAULTS:
+        print(f"--fault {args.fault} needs --api agent (journey faults: {', '.join(FAULTS)}).")
+        return 2
     fault = FAULTS[args.fault] if args.fault else None
     if hasattr(sys.stdout, "reconfigure"):  # a terminal that cannot show "│" or "✔" gets "?"
         sys.stdout.reconfigure(errors="replace")
@@ -81,6 +95,35 @@ def run_demo(args: argparse.Namespace) -> int:
         out.say(f"The demo did not finish: {error}")
         return 1
     except BrokenPipeError:  # e.g. `dialbot demo | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    out.say()
+    out.say(f"(Demo finished in {time.monotonic() - started:.1f} s; nothing is left running.)")
+    return 0
+
+
+def _run_agent_demo(args: argparse.Namespace) -> int:
+    if args.via != "command":
+        print("--api agent tells the /dial story; --via modal is not available with it.")
+        return 2
+    fault = AGENT_FAULTS[args.fault] if args.fault else None
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    out = Transcript()
+    started = time.monotonic()
+    try:
+        with (
+            _app_logs(verbose=args.verbose) as logs,
+            _clean_environment(),
+            tempfile.TemporaryDirectory(prefix="dialbot-demo-") as workdir,
+        ):
+            AgentDemo(out, Path(workdir), fault, logs).run()
+    except DemoFailed as error:
+        out.say()
+        out.say(f"The demo did not finish: {error}")
+        return 1
+    except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1

@@ -22,6 +22,8 @@ EMOJI = {
     "large_green_circle": "●",
     "grey_question": "?",
     "heavy_minus_sign": "–",
+    "bell": "🔔",
+    "eyes": "👀",
 }
 _DATE = re.compile(r"<!date\^[^>|]*\|([^>]*)>")  # Slack shows the reader's time; we show UTC
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")

@@ -25,8 +25,11 @@ from bot.agent_state import AgentReadiness, StateCheck
 from bot.calls import CallPlacer
 from bot.config import Settings
 from bot.cxone import CXoneAdmin, CXoneHttp, JourneyPlacer, TokenClient
+from bot.cxone.agent import POLL_SECONDS, AgentPlacer, events_session
+from bot.cxone.agent_auth import AgentSignIn
 from bot.dialing import DialService
 from bot.email_links import EmailLinker
+from bot.following import FOLLOW_THREADS, SCAN_SECONDS, CallFollowing
 from bot.health import Readiness
 from bot.metrics import Metrics, NoMetrics, Stopwatch, ack_surface
 from bot.phone import PhonePolicy
@@ -39,6 +42,7 @@ from bot.slack.users import UserDirectory
 from bot.slack.web_client import CountingWebClient
 from bot.store import Store
 from bot.store.link_report import start_log_lines
+from bot.store.records import OPEN_FOLLOW_STATES
 
 log = logging.getLogger("bot.slack")
 
@@ -90,14 +94,50 @@ def build_journey_placer(settings: Settings, metrics: Metrics | None = None) -> 
         timeout=settings.cxone_http_timeout,
         metrics=metrics,
     )
-    assert settings.cxone_outbound_campaign_id  # load_settings() requires it in journey mode
+    # load_settings() requires both in journey mode
+    assert settings.cxone_outbound_campaign_id and settings.cxone_base_url
     http = CXoneHttp(tokens, timeout=settings.cxone_http_timeout, metrics=metrics)
     return JourneyPlacer(settings.cxone_base_url, http, settings.cxone_outbound_campaign_id)
 
 
+def build_agent_sign_in(settings: Settings) -> AgentSignIn:
+    # load_settings() requires the access key in agent mode
+    assert settings.cxone_access_key_id and settings.cxone_access_key_secret
+    return AgentSignIn(
+        auth_url=settings.cxone_auth_url,
+        client_id=settings.cxone_oauth_client_id,
+        client_secret=settings.cxone_oauth_client_secret,
+        access_key_id=settings.cxone_access_key_id,
+        access_key_secret=settings.cxone_access_key_secret,
+        token_url=settings.cxone_token_url,
+        tenant_id=settings.cxone_tenant_id,
+        base_url=settings.cxone_base_url,
+        timeout=settings.cxone_http_timeout,
+    )
+
+
+def build_agent_placer(settings: Settings, metrics: Metrics | None = None) -> AgentPlacer:
+    sign_in = build_agent_sign_in(settings)
+    timeout = settings.cxone_http_timeout
+    return AgentPlacer(
+        sign_in,
+        CXoneHttp(sign_in, timeout=timeout, metrics=metrics),
+        api_version=settings.cxone_api_version,
+        skill_id=settings.cxone_outbound_skill_id,
+        # a long poll answers after up to POLL_SECONDS: its reads wait that much longer
+        events_http=CXoneHttp(
+            sign_in,
+            timeout=timeout + POLL_SECONDS,
+            session=events_session(FOLLOW_THREADS),
+            metrics=metrics,
+        ),
+        follow_seconds=settings.dial_follow_call_seconds,
+    )
+
+
 # One builder per CXONE_API value; Settings accepts no other value. Each takes the
 # app's metrics, for its CXone requests and token fetches.
-PLACERS = {"journey": build_journey_placer}
+PLACERS = {"journey": build_journey_placer, "agent": build_agent_placer}
 
 
 def build_placer(settings: Settings, metrics: Metrics | None = None) -> CallPlacer:
@@ -106,7 +146,11 @@ def build_placer(settings: Settings, metrics: Metrics | None = None) -> CallPlac
 
 def build_admin(settings: Settings, placer: CallPlacer) -> CXoneAdmin | None:
     """CXone's admin reads, with the placer's token and retry policy; None for a placer
-    that does not speak to CXone over HTTP (the fake placer): no tenant to read."""
+    that does not speak to CXone over HTTP (the fake placer): no tenant to read. Agent
+    mode's placer has its own, on the discovered API host."""
+    own = getattr(placer, "admin", None)
+    if isinstance(own, CXoneAdmin):
+        return own
     http = getattr(placer, "http", None)
     if not isinstance(http, CXoneHttp):
         return None
@@ -211,7 +255,10 @@ def build_app(
     client: WebClient | None = None,
     recover: bool = True,
     admin: CXoneAdmin | None = None,
+    follow_options: dict[str, float] | None = None,
 ) -> App:
+    """`recover`: recover stuck dials at start and pick up calls nobody follows;
+    `follow_options`: CallFollowing's lease_seconds, scan_seconds, workers (tests)."""
     metrics = build_metrics(settings)
     client = client or build_client(settings, metrics)
     front = build_front_end(
@@ -239,6 +286,9 @@ def build_app(
     app.use(ack_timer(metrics))
     register(app, front)
     _front_ends[app] = front
+    front.following = _following(settings, front, front.service.placer, follow_options or {})
+    if front.following is not None and recover:
+        front.following.start()
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
         front.recovery_timer = _recover_again_later(front)
@@ -257,6 +307,33 @@ def ack_timer(metrics: Metrics):
             metrics.ack(ack_surface(body), watch.seconds)
 
     return time_the_ack
+
+
+def _following(
+    settings: Settings, front: DialFrontEnd, placer: CallPlacer, options: dict[str, float]
+) -> CallFollowing | None:
+    """Agent mode follows each placed call and edits its messages as it goes."""
+    if not isinstance(placer, AgentPlacer):
+        return None
+    store = front.service.store
+
+    def on_progress(request) -> None:
+        front.reporter.report_progress(request)
+        if request.follow_state not in OPEN_FOLLOW_STATES:
+            front.home.refresh_after(request)
+
+    lease = settings.dial_follow_lease_seconds
+    # A follower renews its lease between polls: a poll must stay well inside the lease.
+    placer.poll_seconds = min(POLL_SECONDS, max(1, int(lease / 3)))
+    tuning = {"lease_seconds": lease, "scan_seconds": min(SCAN_SECONDS, lease / 4), **options}
+    return CallFollowing(
+        store,
+        placer,
+        on_progress,
+        follow_seconds=settings.dial_follow_call_seconds,
+        metrics=front.metrics,
+        **tuning,
+    )
 
 
 def front_end(app: App) -> DialFrontEnd:
@@ -281,6 +358,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
         front.service.readiness.close()
     if front.service.email_linker is not None:
         front.service.email_linker.close()
+    if front.following is not None:
+        front.following.stop()
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

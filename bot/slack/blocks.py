@@ -34,6 +34,7 @@ from bot.dialing import DialField
 from bot.parsing import MAX_ID_LENGTH, quote_for_slack
 from bot.phone import MAX_TYPED_LENGTH
 from bot.store import DialRequest, DialState
+from bot.store.records import FollowState
 
 CONFIRM_ACTION = "dial_confirm"
 CANCEL_ACTION = "dial_cancel"
@@ -111,15 +112,15 @@ def confirm_card(
     blocks: list[Block] = []
     if note:
         blocks.append(_section(note))
+    fields = [
+        MarkdownTextObject(text=f"*Number*\n{number_display}"),
+        MarkdownTextObject(text=f"*Agent*\n{agent} (CXone `{request.agent_id}`)"),
+    ]
+    if request.contact_id:  # agent mode takes no contact id
+        fields.append(MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"))
     blocks += [
         _section(heading),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*Number*\n{number_display}"),
-                MarkdownTextObject(text=f"*Agent*\n{agent} (CXone `{request.agent_id}`)"),
-                MarkdownTextObject(text=f"*Contact*\n`{request.contact_id}`"),
-            ]
-        ),
+        SectionBlock(fields=fields),
     ]
     if state_line:
         blocks.append(_context(state_line))
@@ -157,6 +158,9 @@ def final_card(
     state = request.state
     if state == DialState.PLACED:
         text = messages.card_placed(number_display, agent, _from_cxone(request.call_id))
+        progress = progress_words(request)
+        if progress:
+            text = messages.outcome_progress(text, progress)
     elif state == DialState.REJECTED:
         text = messages.card_rejected(number_display, _from_cxone(request.error) or "")
     elif state == DialState.UNKNOWN:
@@ -190,6 +194,9 @@ def outcome_message(request: DialRequest) -> Message:
         text = messages.outcome_rejected(_from_cxone(request.error) or "")
     else:
         text = messages.outcome_unknown(_from_cxone(request.error) or "")
+    progress = progress_words(request)
+    if progress:
+        text = messages.outcome_progress(text, progress)
     blocks: list[Block] = [_section(text)]
     if request.correlation_id:
         blocks.append(_context(f"CXone correlation id `{_from_cxone(request.correlation_id)}`"))
@@ -208,6 +215,9 @@ def notification(request: DialRequest, *, number_shown: str) -> Message:
     """The one-line summary for DIAL_NOTIFY_CHANNEL."""
     if request.state == DialState.PLACED:
         words = messages.notification_outcome_placed(_from_cxone(request.call_id))
+        progress = progress_words(request)
+        if progress:
+            words = f"{words} {progress}"
     elif request.state == DialState.REJECTED:
         words = messages.NOTIFICATION_OUTCOME_REJECTED
     else:
@@ -221,6 +231,22 @@ def notification(request: DialRequest, *, number_shown: str) -> Message:
         words,
     )
     return _render(text, [_section(text)])
+
+
+def progress_words(request: DialRequest) -> str | None:
+    """How a followed call (agent mode) stands now, or None when it is not followed."""
+    state = request.follow_state
+    if state == FollowState.RINGING:
+        return messages.PROGRESS_RINGING
+    if state == FollowState.CONNECTED:
+        return messages.PROGRESS_CONNECTED
+    if state == FollowState.ENDED:
+        return messages.progress_ended(request.call_seconds or 0.0)
+    if state == FollowState.FAILED:
+        return messages.progress_failed(_from_cxone(request.follow_note) or "")
+    if state == FollowState.STOPPED:
+        return messages.progress_stopped(_from_cxone(request.follow_note) or "")
+    return None
 
 
 def help_message(usage: str) -> Message:

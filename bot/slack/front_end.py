@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bot import messages
 from bot.dialing import DialService
+from bot.following import CallFollowing
 from bot.health import Readiness
 from bot.metrics import Metrics, NoMetrics
 from bot.request_log import request_log
@@ -37,6 +38,7 @@ class DialFrontEnd:
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
     metrics: Metrics = field(default_factory=NoMetrics)
     readiness: Readiness | None = None  # GET /readyz: whether the database answers
+    following: CallFollowing | None = None  # agent mode: follows placed calls
 
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""
@@ -49,6 +51,8 @@ class DialFrontEnd:
         try:
             final = self.service.place(request)
             self.reporter.report(final)
+            if self.following is not None and final.session_id:
+                self.following.follow(final)
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
             return

@@ -30,6 +30,7 @@ from bot.slack.errors import describe_slack_error
 from bot.slack.surfaces import CardSurface, ModalCard, ResponseUrlCard
 from bot.slack.users import UserDirectory
 from bot.store import TERMINAL_STATES, DialRequest, DialState
+from bot.store.records import OPEN_FOLLOW_STATES, FollowState
 
 log = logging.getLogger("bot.slack")
 
@@ -244,7 +245,7 @@ class OutcomeReporter:
             self.service.record_parent_message(request.id, ts)
         outcome = blocks.outcome_message(request)
         try:
-            self.client.chat_postMessage(
+            reply = self.client.chat_postMessage(
                 channel=request.channel_id,
                 thread_ts=ts,
                 unfurl_links=False,
@@ -256,6 +257,8 @@ class OutcomeReporter:
                 messages.LOG_FALLBACK_PRIVATE, request.channel_id, describe_slack_error(error)
             )
             return False
+        if request.session_id and reply.get("ts"):  # a followed call: the reply is edited
+            self.service.record_messages(request.id, reply_ts=reply.get("ts"))
         return True
 
     def _privately(self, request: DialRequest, surface: CardSurface, message: Message) -> None:
@@ -272,7 +275,51 @@ class OutcomeReporter:
         if not self.notify_channel:
             return
         summary = blocks.notification(request, number_shown=shown)
-        self._post(request, "notification", channel=self.notify_channel, **summary.as_kwargs())
+        try:
+            answer = self.client.chat_postMessage(
+                channel=self.notify_channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **summary.as_kwargs(),
+            )
+        except SlackClientError as error:
+            request_log(request.id, log).warning(
+                messages.LOG_SLACK_FAILED, "notification", describe_slack_error(error)
+            )
+            return
+        if request.session_id and answer.get("ts"):  # a followed call: edited as it goes
+            self.service.record_messages(request.id, notify_ts=answer.get("ts"))
+
+    # --- a followed call (agent mode) -------------------------------------------------
+
+    def report_progress(self, request: DialRequest) -> None:
+        """A followed call moved on: edit the thread reply and the notification in place
+        (no new posts), and the card once it connects and once following ends. Where the
+        outcome went privately, only the last step is told, privately."""
+        shown = self.presentation.shown_in_channels(request.phone_number)
+        final = request.follow_state not in OPEN_FOLLOW_STATES
+        if request.reply_ts:
+            reply = blocks.outcome_message(request)
+            self._update(request, "thread reply", request.channel_id, request.reply_ts, reply)
+        elif final:
+            self._privately(request, self.private_surface(request), blocks.outcome_message(request))
+        if request.notify_ts and self.notify_channel:
+            summary = blocks.notification(request, number_shown=shown)
+            self._update(request, "notification", self.notify_channel, request.notify_ts, summary)
+        if final or request.follow_state == FollowState.CONNECTED:
+            self.card_surface(request).replace(self.card(request))
+
+    def _update(
+        self, request: DialRequest, what: str, channel: str, ts: str, message: Message
+    ) -> bool:
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
+        except SlackClientError as error:
+            request_log(request.id, log).warning(
+                messages.LOG_SLACK_FAILED, what, describe_slack_error(error)
+            )
+            return False
+        return True
 
     def _post(self, request: DialRequest, what: str, **kwargs: object) -> bool:
         try:

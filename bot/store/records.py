@@ -34,6 +34,23 @@ LEGAL_TRANSITIONS: dict[DialState, frozenset[DialState]] = {
 }
 
 
+class FollowState(StrEnum):
+    """Where a followed call (agent mode) stands."""
+
+    FOLLOWING = "following"  # placed; no progress seen yet
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    ENDED = "ended"  # connected, then hung up
+    FAILED = "failed"  # ended without connecting (follow_note says why)
+    STOPPED = "stopped"  # the bot stopped following (follow_note says why)
+
+
+# Calls still followed: a replica may pick them up again.
+OPEN_FOLLOW_STATES: frozenset[str] = frozenset(
+    {FollowState.FOLLOWING, FollowState.RINGING, FollowState.CONNECTED}
+)
+
+
 class LinkSource(StrEnum):
     """Where a link, or an unlink, came from."""
 
@@ -100,6 +117,23 @@ class DialRequest:
     error: str | None
     view_id: str | None = None  # the dial modal it was submitted from, if it was
     agent_state: str | None = None  # the agent's CXone state seen at the press (issue 12)
+    # Agent mode: following the placed call (see FollowState)
+    session_id: str | None = None
+    cxone_contact_id: str | None = None
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
+    disconnect_code: str | None = None
+    follow_state: str | None = None
+    follow_note: str | None = None  # why it failed, or why following stopped
+    reply_ts: str | None = None  # the outcome's thread reply, edited as the call goes
+    notify_ts: str | None = None  # the notification, edited likewise
+
+    @property
+    def call_seconds(self) -> float | None:
+        """How long the call was connected, once it ended."""
+        if self.connected_at is None or self.ended_at is None:
+            return None
+        return max(0.0, (self.ended_at - self.connected_at).total_seconds())
 
 
 class RowOutcome(StrEnum):

@@ -87,6 +87,17 @@ dial_requests = Table(
     Column("view_id", String(64), nullable=True),
     # The agent's CXone state seen at the press ("Available", "unread: timeout"), else None.
     Column("agent_state", String(64), nullable=True),
+    # Agent mode follows a placed call (migration 0006): its session and contact, when
+    # it connected and ended, why it failed, and the Slack messages edited as it goes.
+    Column("session_id", String(255), nullable=True),
+    Column("cxone_contact_id", String(255), nullable=True),
+    Column("connected_at", UTCDateTime, nullable=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("disconnect_code", String(64), nullable=True),
+    Column("follow_state", String(16), nullable=True),  # records.FollowState
+    Column("follow_note", Text, nullable=True),
+    Column("reply_ts", String(32), nullable=True),
+    Column("notify_ts", String(32), nullable=True),
     # Rate limit: confirmations by one requester since a moment.
     Index("ix_dial_requests_requester_confirmed", "requester_id", "confirmed_at"),
     # Crash recovery: requests stuck in one state since a moment.
@@ -105,4 +116,16 @@ dial_requests = Table(
     # The App Home: a person's dials, as requester or as the agent, newest first.
     Index("ix_dial_requests_requester_created", "requester_id", "created_at"),
     Index("ix_dial_requests_agent_created", "agent_user_id", "created_at"),
+    # Following: placed calls still being followed, by when they were placed.
+    Index("ix_dial_requests_follow", "follow_state", "finished_at"),
+)
+
+# One follower per call across replicas: the holder renews expires_at while following;
+# once it has passed, another replica may take the call over.
+follow_leases = Table(
+    "follow_leases",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

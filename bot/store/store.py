@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, func, select, union, update
+from sqlalchemy import ColumnElement, Engine, Row, Select, func, or_, select, union, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store import engine as store_engine
@@ -25,6 +25,7 @@ from bot.store.engine import WRITE, check_connection, create_store_engine, unava
 from bot.store.errors import DatabaseUnavailable
 from bot.store.records import (
     LEGAL_TRANSITIONS,
+    OPEN_FOLLOW_STATES,
     TERMINAL_STATES,
     AgentLink,
     AgentUnlink,
@@ -33,10 +34,24 @@ from bot.store.records import (
     ImportReport,
     LinkSource,
 )
-from bot.store.schema import dial_requests
+from bot.store.schema import dial_requests, follow_leases
 
 ERROR_MAX_CHARS = 500
-TRANSITION_FIELDS = frozenset({"call_id", "correlation_id", "error", "agent_state"})
+TRANSITION_FIELDS = frozenset(
+    {"call_id", "correlation_id", "error", "agent_state", "session_id", "follow_state"}
+)
+PROGRESS_FIELDS = frozenset(
+    {
+        "cxone_contact_id",
+        "connected_at",
+        "ended_at",
+        "disconnect_code",
+        "follow_state",
+        "follow_note",
+        "reply_ts",
+        "notify_ts",
+    }
+)
 # Who a load of many rows records as having linked, unless the caller says.
 DEFAULT_LINKED_BY = {LinkSource.FILE: "DIAL_AGENT_MAP", LinkSource.IMPORT: "dialbot links import"}
 # The states in which a request holds its view's one claim (schema.CLAIMED_VIEW_WHERE).
@@ -313,6 +328,79 @@ class Store:
             connection.execute(
                 update(dial_requests).where(dial_requests.c.id == request_id).values(parent_ts=ts)
             )
+
+    # --- following placed calls (agent mode) ------------------------------------------
+
+    def record_progress(self, request_id: str, **fields: Any) -> None:
+        """Save what following a placed call learned (PROGRESS_FIELDS only)."""
+        unknown = set(fields) - PROGRESS_FIELDS
+        if unknown:
+            raise ValueError(f"record_progress() cannot set {', '.join(sorted(unknown))}")
+        if fields.get("follow_note") is not None:
+            fields["follow_note"] = _trim(str(fields["follow_note"]), ERROR_MAX_CHARS)
+        with self._writer.begin() as connection:
+            connection.execute(
+                update(dial_requests).where(dial_requests.c.id == request_id).values(fields)
+            )
+
+    def followable(self, placed_since: datetime, limit: int = 500) -> list[DialRequest]:
+        """Placed calls with a session, placed at or after `placed_since`, still followed."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(dial_requests)
+                .where(dial_requests.c.state == DialState.PLACED.value)
+                .where(dial_requests.c.follow_state.in_(sorted(OPEN_FOLLOW_STATES)))
+                .where(dial_requests.c.finished_at >= placed_since)
+                .order_by(dial_requests.c.finished_at)
+                .limit(limit)
+            )
+            return [_request(row) for row in rows]
+
+    def take_follow_lease(self, request_id: str, holder: str, seconds: float) -> bool:
+        """Hold (or renew) the right to follow this call for `seconds`; True for one
+        holder at a time: a lease another holder renewed in time is not taken."""
+        now = self._clock()
+        expires = now + timedelta(seconds=seconds)
+        with self._writer.begin() as connection:
+            renewed = connection.execute(
+                update(follow_leases)
+                .where(follow_leases.c.request_id == request_id)
+                .where(or_(follow_leases.c.holder == holder, follow_leases.c.expires_at < now))
+                .values(holder=holder, expires_at=expires)
+            ).rowcount
+            if renewed == 1:
+                return True
+            exists = connection.execute(
+                select(func.count())
+                .select_from(follow_leases)
+                .where(follow_leases.c.request_id == request_id)
+            ).scalar_one()
+        if exists:
+            return False
+        try:
+            with self._writer.begin() as connection:
+                connection.execute(
+                    follow_leases.insert().values(
+                        request_id=request_id, holder=holder, expires_at=expires
+                    )
+                )
+        except IntegrityError:  # another replica inserted it first
+            return False
+        return True
+
+    def release_follow_lease(self, request_id: str, holder: str) -> None:
+        with self._writer.begin() as connection:
+            connection.execute(
+                follow_leases.delete()
+                .where(follow_leases.c.request_id == request_id)
+                .where(follow_leases.c.holder == holder)
+            )
+
+    def follow_lease_holder(self, request_id: str) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(follow_leases.c.holder).where(follow_leases.c.request_id == request_id)
+            ).scalar_one_or_none()
 
     def confirmations_since(self, requester_id: str, since: datetime) -> int:
         """How many requests this user confirmed (moved to dialing) at or after `since`;
