@@ -16,8 +16,9 @@ import threading
 from datetime import UTC, datetime
 from types import TracebackType
 
+from bot.request_log import NO_REQUEST
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-NO_REQUEST = "-"  # what bot.request_log sets when a line belongs to no dial
 # slack_sdk logs request details at DEBUG only; keep third parties quiet anyway.
 QUIET_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue")
 

@@ -36,8 +36,11 @@ def progress(done):
     print(done, flush=True)
 print("ready", flush=True)
 """
-# The signals keep coming while the child exits: block them, or one ends it at exit.
+# The signals keep coming while the child exits: ignore them, or one ends it at exit.
+# (Blocking is per thread, and at exit Python puts SIG_DFL back for Python handlers, so
+# a SIGTERM delivered to another thread still alive then ended the child: -15.)
 CHILD_POSTAMBLE = """
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
 signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGTERM}})
 print("stopped", {stops}, "times", flush=True)
 """

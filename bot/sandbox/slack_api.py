@@ -157,7 +157,8 @@ class SlackApiStandIn(LocalHttpServer):
     ) -> None:
         super().__init__(port=port)
         self.bot_token = bot_token
-        self.scopes: tuple[str, ...] = tuple(scopes)  # granted to the bot token
+        self.scopes: set[str] = set(scopes)  # granted to the bot token; tests take some away
+        self._scope_order = list(scopes)
         # Deep copies: a test that renames someone must not rename them for the next test.
         self.users: list[dict] = copy.deepcopy(list(DEFAULT_USERS if users is None else users))
         self.channels: dict[str, str] = dict(channels or {"C0DEMO": "dial-demo"})
@@ -283,14 +284,14 @@ class SlackApiStandIn(LocalHttpServer):
         if token_error := self._token_error(method, token):
             status, payload = 200, {"ok": False, "error": token_error}
         elif method not in APP_TOKEN_METHODS and (needed := self._scope_needed(method, args)):
-            headers["x-oauth-scopes"] = ",".join(self.scopes)
+            headers["x-oauth-scopes"] = _scopes_header(self._scope_order, self.scopes)
             status, payload = (
                 200,
                 {
                     "ok": False,
                     "error": "missing_scope",
                     "needed": needed,
-                    "provided": ",".join(self.scopes),
+                    "provided": _scopes_header(self._scope_order, self.scopes),
                 },
             )
         elif failure := self._take_failure(method, args):
@@ -302,7 +303,7 @@ class SlackApiStandIn(LocalHttpServer):
             payload = handler(args) if handler else {"ok": True}
             status = 200
         if token_error is None and method not in APP_TOKEN_METHODS:
-            headers["x-oauth-scopes"] = ",".join(self.scopes)
+            headers["x-oauth-scopes"] = _scopes_header(self._scope_order, self.scopes)
         with self._lock:
             self._calls.append(ApiCall(method, args, datetime.now(UTC), status, payload))
         return status, payload, headers
@@ -707,3 +708,9 @@ class _SlackHandler(QuietHandler):
 
 
 SlackApiStandIn.handler_class = _SlackHandler
+
+
+def _scopes_header(order: list[str], scopes: set[str]) -> str:
+    """x-oauth-scopes as Slack sends it: comma-separated, in the order they were granted."""
+    granted = [scope for scope in order if scope in scopes]
+    return ",".join(granted + sorted(scopes - set(granted)))
