@@ -735,3 +735,30 @@ LOG_USERS_LIST = "users.list fetched %d users in %d page(s)"
 LOG_SOCKET_OPEN = "Socket Mode connection %s open (%.0f ms)"
 LOG_SOCKET_ENDED = "Socket Mode connection %s ended without a disconnect message; reconnecting"
 LOG_SOCKET_RECONNECT_FAILED = "Socket Mode could not reconnect (%s); trying again in %.1f s"
+
+
+# --- retention (issue 16: DIAL_RETENTION_DAYS, `dialbot history prune`) ----------------
+
+
+def cli_pruned(removed: int, cutoff: datetime, dry_run: bool) -> str:
+    rows = f"{removed:,} finished dial request{'' if removed == 1 else 's'}"
+    before = f"created before {cutoff:%Y-%m-%d %H:%M} UTC"
+    if dry_run:
+        return f"Would delete {rows} {before} (--dry-run: nothing was changed)."
+    return f"Deleted {rows} {before}. Pending and dialing requests were kept."
+
+
+CLI_PRUNE_SKIPPED = (
+    "Another process (a dialbot replica's retention pass, or another prune) is pruning "
+    "right now, so nothing was deleted. Try again in a minute."
+)
+
+LOG_PRUNED = (
+    "retention: deleted %d finished dial requests created before %s UTC "
+    "(DIAL_RETENTION_DAYS=%g) in %.1f s"
+)
+LOG_PRUNE_SKIPPED = "retention: another replica is running the pass; skipped this one"
+
+
+def cli_not_days(text: str) -> str:
+    return f"{text!r} is not a number of days above 0 (for example 90)"

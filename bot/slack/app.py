@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.cxone import CXoneHttp, JourneyPlacer, TokenClient
 from bot.dialing import DialService
 from bot.phone import PhonePolicy
+from bot.retention_pass import RetentionPass
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
 from bot.slack.home import AppHome
@@ -149,9 +150,8 @@ def build_app(
     recover: bool = True,
 ) -> App:
     client = client or build_client(settings)
-    front = build_front_end(
-        settings, store or open_store(settings), placer or build_placer(settings), client
-    )
+    store = store or open_store(settings)
+    front = build_front_end(settings, store, placer or build_placer(settings), client)
     signing_secret = settings.slack_signing_secret
     app = App(
         client=client,
@@ -171,6 +171,9 @@ def build_app(
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
         front.recovery_timer = _recover_again_later(front)
+        if settings.dial_retention_days is not None:
+            front.retention = RetentionPass(store, settings.dial_retention_days)
+            front.retention.start()
     return app
 
 
@@ -186,6 +189,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
         return
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
+    if front.retention is not None:
+        front.retention.stop()
     front.dial_executor.shutdown(wait=wait)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot import messages
 from bot.dialing import DialService
 from bot.request_log import request_log
+from bot.retention_pass import RetentionPass
 from bot.slack.dial_modal import DialModal
 from bot.slack.home import AppHome
 from bot.slack.reporter import OutcomeReporter
@@ -33,6 +34,7 @@ class DialFrontEnd:
     home: AppHome
     dial_executor: Executor
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
+    retention: RetentionPass | None = None  # DIAL_RETENTION_DAYS's background pass
 
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""

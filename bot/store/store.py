@@ -19,7 +19,7 @@ from sqlalchemy import Engine, Row, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store import engine as store_engine
-from bot.store import links, migrate
+from bot.store import links, migrate, retention
 from bot.store.agent_map import read_agent_map
 from bot.store.engine import WRITE, check_connection, create_store_engine, unavailable
 from bot.store.errors import DatabaseUnavailable
@@ -87,6 +87,7 @@ class Store:
         if engine.dialect.name == "sqlite":
             self._writer = _LockedWriter(self._writer)
         self._clock = clock
+        self._pruner = retention.Pruner(engine, self._writer.begin)
         # (revision before, revision after) when open() upgraded the schema, else None.
         self.schema_upgrade: tuple[str | None, str | None] | None = None
 
@@ -353,7 +354,16 @@ class Store:
         if states:
             query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
         with self.engine.connect() as connection:
-            return [_request(row) for row in connection.execute(query)]
+            return [_request(row) for row in connection.execute(query.limit(limit))]
+
+    # Retention (the rules are in bot.store.retention)
+
+    def prune_finished(self, older_than_days: float, *, dry_run: bool = False):
+        """Delete finished requests created more than `older_than_days` ago, in small
+        batches, one pass at a time across replicas; pending and dialing requests stay.
+        With dry_run, only count them. Returns a retention.PruneResult."""
+        cutoff = retention.cutoff_for(self._clock(), older_than_days)
+        return self._pruner.prune(cutoff, dry_run=dry_run)
 
 
 def _trim(text: str, limit: int) -> str:
