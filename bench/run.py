@@ -542,6 +542,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "minute; prints their rows, writes RESULTS.md only with --results)",
     )
     parser.add_argument(
+        "--history",
+        type=int,
+        metavar="N",
+        help="instead of the comparison: dialbot on SQLite and PostgreSQL with an empty "
+        "store beside one of N finished requests (bench/history.py); --app is then the "
+        "before-tree measured beside this one, --postgres the server",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -561,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.history is not None:
+        return history_main(args, command, log)
     started = time.perf_counter()
     users = bench_users(max(max(sizes.concurrency), sizes.sustained_clients))
     stand_ins: StandIns = (ProcessStandIns if args.stand_ins == "process" else ThreadStandIns)(
@@ -601,5 +611,35 @@ def main(argv: list[str] | None = None) -> int:
     target = args.results or (None if args.quick or args.only else report.RESULTS_PATH)
     if target is not None:
         report.write_results(target, results, table)
+        log(f"wrote {target}")
+    return 0
+
+
+def history_main(args: argparse.Namespace, command: str, log) -> int:
+    """`--history N`: the store at scale (bench/history.py), tables in RESULTS.md."""
+    from bench import history, history_report
+
+    started = time.perf_counter()
+    before = args.app if args.app != OUR_APP else None
+    results = history.run(
+        args.history,
+        quick=args.quick,
+        server=args.postgres,
+        before_app=before,
+        app=OUR_APP,
+        log=log,
+    )
+    results["machine"] = report.machine()
+    results["command"] = command
+    results["before_app"] = str(before) if before else None
+    results["sizes"] = asdict(history.QUICK if args.quick else history.FULL)
+    results["wall_seconds"] = round(time.perf_counter() - started, 1)
+    text = history_report.markdown(results)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    target = args.results or (None if args.quick else report.RESULTS_PATH)
+    if target is not None:
+        history_report.write(target, results)
         log(f"wrote {target}")
     return 0

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, or_, select, update
+from sqlalchemy import Engine, Row, func, select, union, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store import engine as store_engine
@@ -304,12 +304,7 @@ class Store:
         """How many requests this user confirmed (moved to dialing) at or after `since`;
         counted from the shared table, so the limit holds across replicas."""
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count())
-                .select_from(dial_requests)
-                .where(dial_requests.c.requester_id == requester_id)
-                .where(dial_requests.c.confirmed_at >= since)
-            ).scalar_one()
+            return connection.execute(confirmations_query(requester_id, since)).scalar_one()
 
     def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]:
         """Requests left dialing longer than `older_than_seconds` (a crash mid-call)
@@ -317,12 +312,7 @@ class Store:
         Replicas recovering at once each get a different share, never the same one."""
         cutoff = self._clock() - timedelta(seconds=older_than_seconds)
         with self.engine.connect() as connection:
-            stuck = connection.execute(
-                select(dial_requests.c.id)
-                .where(dial_requests.c.state == DialState.DIALING.value)
-                .where(dial_requests.c.confirmed_at < cutoff)
-                .order_by(dial_requests.c.confirmed_at)
-            ).scalars()
+            stuck = connection.execute(stuck_query(cutoff)).scalars()
             stuck_ids = list(stuck)
         recovered = []
         for request_id in stuck_ids:
@@ -342,19 +332,9 @@ class Store:
     ) -> list[DialRequest]:
         """Newest first; `user` matches the requester or the agent's Slack user, `since`
         (aware) the creation time, `states` any of those states."""
-        query = select(dial_requests).order_by(
-            dial_requests.c.created_at.desc(), dial_requests.c.id
-        )
-        if user:
-            query = query.where(
-                or_(dial_requests.c.requester_id == user, dial_requests.c.agent_user_id == user)
-            )
-        if since is not None:
-            query = query.where(dial_requests.c.created_at >= since)
-        if states:
-            query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
+        query = history_query(user, limit, since=since, states=states)
         with self.engine.connect() as connection:
-            return [_request(row) for row in connection.execute(query.limit(limit))]
+            return [_request(row) for row in connection.execute(query)]
 
     # Retention (the rules are in bot.store.retention)
 
@@ -364,6 +344,65 @@ class Store:
         With dry_run, only count them. Returns a retention.PruneResult."""
         cutoff = retention.cutoff_for(self._clock(), older_than_days)
         return self._pruner.prune(cutoff, dry_run=dry_run)
+
+
+# --- the hot queries, as statements (bench/history.py shows their plans) ---------------
+
+
+def request_query(request_id: str):
+    return select(dial_requests).where(dial_requests.c.id == request_id)
+
+
+def confirmations_query(requester_id: str, since: datetime):
+    """The rate limit's read: ix_dial_requests_requester_confirmed."""
+    return (
+        select(func.count())
+        .select_from(dial_requests)
+        .where(dial_requests.c.requester_id == requester_id)
+        .where(dial_requests.c.confirmed_at >= since)
+    )
+
+
+def stuck_query(cutoff: datetime):
+    """Crash recovery: ix_dial_requests_state_confirmed."""
+    return (
+        select(dial_requests.c.id)
+        .where(dial_requests.c.state == DialState.DIALING.value)
+        .where(dial_requests.c.confirmed_at < cutoff)
+        .order_by(dial_requests.c.confirmed_at)
+    )
+
+
+def history_query(
+    user: str | None,
+    limit: int,
+    *,
+    since: datetime | None = None,
+    states: Collection[DialState] | None = None,
+):
+    """Newest first. For one user, the newest `limit` as requester and the newest `limit`
+    as the agent, each read in order from its own index (requester_id, created_at) and
+    (agent_user_id, created_at), then merged: the cost is `limit` rows whatever the
+    length of the user's history. (An OR of the two made both engines fetch every row
+    the user ever had and sort them.)"""
+    if not user:
+        return _newest(select(dial_requests), limit, since, states)
+    by_requester = _newest(
+        select(dial_requests).where(dial_requests.c.requester_id == user), limit, since, states
+    )
+    as_agent = _newest(
+        select(dial_requests).where(dial_requests.c.agent_user_id == user), limit, since, states
+    )
+    merged = union(select(by_requester.subquery()), select(as_agent.subquery())).subquery("history")
+    return select(merged).order_by(merged.c.created_at.desc(), merged.c.id).limit(limit)
+
+
+def _newest(query, limit: int, since: datetime | None, states: Collection[DialState] | None):
+    if since is not None:
+        query = query.where(dial_requests.c.created_at >= since)
+    if states:
+        query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
+    return query.order_by(dial_requests.c.created_at.desc(), dial_requests.c.id).limit(limit)
 
 
 def _trim(text: str, limit: int) -> str:
