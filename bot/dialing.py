@@ -131,6 +131,9 @@ class DialStore(Protocol):  # the part of bot.store.Store the service uses
     def transition(
         self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
     ) -> bool: ...
+    def move(
+        self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
+    ) -> DialRequest | None: ...
     def set_parent_ts(self, request_id: str, ts: str) -> None: ...
     def confirmations_since(self, requester_id: str, since: datetime) -> int: ...
     def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]: ...
@@ -255,7 +258,8 @@ class DialService:
                 message = messages.rate_limited(self.rate_limit_per_minute, wait)
                 rlog.info(messages.LOG_REFUSED, "confirm", presser_id, RefusalKind.RATE_LIMITED)
                 return Refusal(RefusalKind.RATE_LIMITED, message, request)
-            if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING):
+            claimed = self.store.move(request_id, DialState.PENDING, DialState.DIALING)
+            if claimed is None:
                 current = self.store.get_request(request_id) or request
                 if current.state == DialState.PENDING and current.view_id:
                     # Another submission of the same dial modal holds the modal's claim.
@@ -264,12 +268,9 @@ class DialService:
                         return Refusal(RefusalKind.NOT_YOURS, messages.VIEW_NOT_YOURS)
                     current = holder or current
                 return self._already(current)
-            claimed = self.store.get_request(request_id)
         except Exception as error:
             rlog.exception(messages.LOG_STORE_FAILED, "confirm", type(error).__name__)
             return Refusal(RefusalKind.STORE_FAILED, messages.CONFIRM_STORE_FAILED, request)
-        if claimed is None:  # deleted under us: nothing was dialed
-            return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
         rlog.info(
             messages.LOG_CLAIMED, presser_id, mask_number(claimed.phone_number), claimed.agent_id
         )
@@ -343,10 +344,9 @@ class DialService:
         state, fields = _outcome_fields(outcome)
         rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
         try:
-            if self.store.transition(request.id, DialState.DIALING, state, **fields):
-                saved = self.store.get_request(request.id)
-                if saved is not None:
-                    return saved
+            saved = self.store.move(request.id, DialState.DIALING, state, **fields)
+            if saved is not None:
+                return saved
             else:
                 rlog.error(messages.LOG_FINAL_STATE_NOT_SAVED, state)
         except Exception as error:

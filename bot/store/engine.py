@@ -29,6 +29,11 @@ POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 20
 POSTGRES_POOL_TIMEOUT = 2  # seconds to wait for a free connection, under Slack's 3 s
 POSTGRES_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum)
+# No SELECT 1 before each checkout: it doubled the round trips of every read and
+# one-statement write, and under load each round trip is a wait for the GIL on the way
+# back (bench/RESULTS.md, issue 16). A connection PostgreSQL dropped is noticed on use
+# instead: SQLAlchemy retires the pool's older connections and Store retries the read.
+POSTGRES_PRE_PING = False
 
 
 def create_store_engine(url: str) -> Engine:
@@ -47,7 +52,7 @@ def create_store_engine(url: str) -> Engine:
         connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT} if postgres else {}
         return create_engine(
             parsed,
-            pool_pre_ping=True,
+            pool_pre_ping=POSTGRES_PRE_PING,
             pool_size=POSTGRES_POOL_SIZE,
             max_overflow=POSTGRES_MAX_OVERFLOW,
             pool_timeout=POSTGRES_POOL_TIMEOUT,

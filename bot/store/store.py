@@ -13,9 +13,9 @@ import threading
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, func, select, union, update
+from sqlalchemy import Connection, Engine, Row, func, select, union, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store import engine as store_engine
@@ -43,6 +43,7 @@ DEFAULT_LINKED_BY = {LinkSource.FILE: "DIAL_AGENT_MAP", LinkSource.IMPORT: "dial
 CLAIMED_STATES = frozenset(
     {DialState.DIALING, DialState.PLACED, DialState.REJECTED, DialState.UNKNOWN}
 )
+T = TypeVar("T")
 RECOVERED_ERROR = (
     "dialbot stopped while this call was being placed, so CXone's answer never arrived; "
     "the call may or may not have been placed."
@@ -87,6 +88,15 @@ class Store:
         if engine.dialect.name == "sqlite":
             self._writer = _LockedWriter(self._writer)
         self._clock = clock
+        # Reads, and writes of one statement (a compare-and-set, an insert), need no
+        # transaction around them: on PostgreSQL they run in autocommit, which saves
+        # the BEGIN and the COMMIT or ROLLBACK, a server round trip each. SQLite keeps
+        # its transactions (in process, they cost no round trip) and its writer queue.
+        self._reader: Engine = engine
+        self._single_writer: Any = self._writer
+        if engine.dialect.name == "postgresql":
+            self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._single_writer = self._reader
         self._pruner = retention.Pruner(engine, self._writer.begin)
         # (revision before, revision after) when open() upgraded the schema, else None.
         self.schema_upgrade: tuple[str | None, str | None] | None = None
@@ -122,6 +132,21 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _read(self, run: Callable[[Connection], T]) -> T:
+        """run(connection) on a pooled connection. Connections are not pinged before
+        each use (store_engine.POSTGRES_PRE_PING); one that turns out dead, PostgreSQL
+        having restarted, raises with connection_invalidated, SQLAlchemy then retires
+        the pool's older connections too, and the read runs once more on a fresh one.
+        Writes are not retried: whether a dead connection's write arrived is unknown."""
+        try:
+            with self._reader.connect() as connection:
+                return run(connection)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with self._reader.connect() as connection:
+            return run(connection)
+
     # Agent links (the rules are in bot.store.links)
 
     def link(
@@ -155,25 +180,20 @@ class Store:
             )
 
     def get_link(self, slack_user_id: str) -> AgentLink | None:
-        with self.engine.connect() as connection:
-            return links.get_link(connection, slack_user_id)
+        return self._read(lambda connection: links.get_link(connection, slack_user_id))
 
     def get_unlink(self, slack_user_id: str) -> AgentUnlink | None:
         """The person's unlink that keeps this user unlinked, if any."""
-        with self.engine.connect() as connection:
-            return links.get_unlink(connection, slack_user_id)
+        return self._read(lambda connection: links.get_unlink(connection, slack_user_id))
 
     def list_links(self, limit: int | None = None) -> list[AgentLink]:
-        with self.engine.connect() as connection:
-            return links.list_links(connection, limit)
+        return self._read(lambda connection: links.list_links(connection, limit))
 
     def count_links(self) -> int:
-        with self.engine.connect() as connection:
-            return links.count_links(connection)
+        return self._read(links.count_links)
 
     def list_unlinks(self) -> list[AgentUnlink]:
-        with self.engine.connect() as connection:
-            return links.list_unlinks(connection)
+        return self._read(links.list_unlinks)
 
     def import_links(
         self,
@@ -232,18 +252,12 @@ class Store:
             "created_at": now,
             "expires_at": now + timedelta(seconds=ttl_seconds),
         }
-        with self._writer.begin() as connection:
-            connection.execute(dial_requests.insert().values(values))
-            row = connection.execute(
-                select(dial_requests).where(dial_requests.c.id == values["id"])
-            ).one()
-        return _request(row)
+        insert = dial_requests.insert().values(values).returning(*dial_requests.c)
+        with self._single_writer.begin() as connection:
+            return _request(connection.execute(insert).one())
 
     def get_request(self, request_id: str) -> DialRequest | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(dial_requests).where(dial_requests.c.id == request_id)
-            ).one_or_none()
+        row = self._read(lambda connection: connection.execute(request_query(request_id)).first())
         return _request(row) if row else None
 
     def transition(
@@ -258,6 +272,13 @@ class Store:
         Requests from one dial modal (the same view_id) share one claim: once one of
         them has left PENDING for DIALING, claiming another fails here too (False).
         """
+        return self.move(request_id, from_state, to_state, **fields) is not None
+
+    def move(
+        self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
+    ) -> DialRequest | None:
+        """transition(), returning the request as it now stands when this caller moved
+        it, else None: one statement (UPDATE … RETURNING), no re-read."""
         from_state, to_state = DialState(from_state), DialState(to_state)
         if to_state not in LEGAL_TRANSITIONS.get(from_state, frozenset()):
             raise ValueError(f"a dial request cannot go from {from_state} to {to_state}")
@@ -272,30 +293,32 @@ class Store:
             values["confirmed_at"] = now
         if to_state in TERMINAL_STATES:
             values["finished_at"] = now
+        statement = (
+            update(dial_requests)
+            .where(dial_requests.c.id == request_id)
+            .where(dial_requests.c.state == from_state.value)
+            .values(values)
+            .returning(*dial_requests.c)
+        )
         try:
-            with self._writer.begin() as connection:
-                result = connection.execute(
-                    update(dial_requests)
-                    .where(dial_requests.c.id == request_id)
-                    .where(dial_requests.c.state == from_state.value)
-                    .values(values)
-                )
+            with self._single_writer.begin() as connection:
+                row = connection.execute(statement).first()
         except IntegrityError:  # the view's claim is taken (ux_dial_requests_claimed_view)
-            return False
-        return result.rowcount == 1
+            return None
+        return _request(row) if row else None
 
     def claimed_request_for_view(self, view_id: str) -> DialRequest | None:
         """The request of this dial modal that was claimed (dialing or finished), if any."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(dial_requests)
-                .where(dial_requests.c.view_id == view_id)
-                .where(dial_requests.c.state.in_([s.value for s in CLAIMED_STATES]))
-            ).first()
+        query = (
+            select(dial_requests)
+            .where(dial_requests.c.view_id == view_id)
+            .where(dial_requests.c.state.in_([s.value for s in CLAIMED_STATES]))
+        )
+        row = self._read(lambda connection: connection.execute(query).first())
         return _request(row) if row else None
 
     def set_parent_ts(self, request_id: str, ts: str) -> None:
-        with self._writer.begin() as connection:
+        with self._single_writer.begin() as connection:
             connection.execute(
                 update(dial_requests).where(dial_requests.c.id == request_id).values(parent_ts=ts)
             )
@@ -303,23 +326,24 @@ class Store:
     def confirmations_since(self, requester_id: str, since: datetime) -> int:
         """How many requests this user confirmed (moved to dialing) at or after `since`;
         counted from the shared table, so the limit holds across replicas."""
-        with self.engine.connect() as connection:
-            return connection.execute(confirmations_query(requester_id, since)).scalar_one()
+        query = confirmations_query(requester_id, since)
+        return self._read(lambda connection: connection.execute(query).scalar_one())
 
     def recover_stuck(self, older_than_seconds: float) -> list[DialRequest]:
         """Requests left dialing longer than `older_than_seconds` (a crash mid-call)
         become UNKNOWN; returns them, as now stored, so their requesters can be told.
         Replicas recovering at once each get a different share, never the same one."""
         cutoff = self._clock() - timedelta(seconds=older_than_seconds)
-        with self.engine.connect() as connection:
-            stuck = connection.execute(stuck_query(cutoff)).scalars()
-            stuck_ids = list(stuck)
+        stuck_ids = self._read(
+            lambda connection: list(connection.execute(stuck_query(cutoff)).scalars())
+        )
         recovered = []
         for request_id in stuck_ids:
-            if self.transition(
+            moved = self.move(
                 request_id, DialState.DIALING, DialState.UNKNOWN, error=RECOVERED_ERROR
-            ):
-                recovered.append(self.get_request(request_id))
+            )
+            if moved is not None:
+                recovered.append(moved)
         return recovered
 
     def history(
@@ -333,8 +357,7 @@ class Store:
         """Newest first; `user` matches the requester or the agent's Slack user, `since`
         (aware) the creation time, `states` any of those states."""
         query = history_query(user, limit, since=since, states=states)
-        with self.engine.connect() as connection:
-            return [_request(row) for row in connection.execute(query)]
+        return self._read(lambda connection: [_request(row) for row in connection.execute(query)])
 
     # Retention (the rules are in bot.store.retention)
 
