@@ -240,22 +240,27 @@ def _explain_postgres(element, compiler, **kw):
     return "EXPLAIN " + options + compiler.process(element.statement, **kw)
 
 
-def hot_queries(user: str) -> dict[str, Any]:
+def hot_queries(user: str) -> dict[str, tuple[Any, dict[str, Any], bool]]:
+    """name: (statement, parameters, EXPLAIN ANALYZE on PostgreSQL)."""
     now = datetime.now(UTC)
     return {
-        "get_request (every press)": (store.request_query("x" * 22), True),
-        "rate-limit read": (store.confirmations_query(user, now - timedelta(minutes=1)), True),
+        "get_request (every press)": (*store.request_query("x" * 22), True),
+        "rate-limit read": (*store.confirmations_query(user, now - timedelta(minutes=1)), True),
         "history --user U --limit 20, the App Home's own dials": (
-            store.history_query(user, 20),
+            *store.history_query(user, 20),
             True,
         ),
         "the App Home's team dials (admins), history --limit 10": (
-            store.history_query(None, 10),
+            *store.history_query(None, 10),
             True,
         ),
-        "crash recovery (dialing since)": (store.stuck_query(now - timedelta(minutes=5)), True),
-        "retention batch: pick 500": (oldest_finished_query(now - timedelta(days=90), 500), True),
-        "retention batch: delete them": (delete_by_ids(["x" * 22, "y" * 22]), False),
+        "crash recovery (dialing since)": (*store.stuck_query(now - timedelta(minutes=5)), True),
+        "retention batch: pick 500": (
+            oldest_finished_query(now - timedelta(days=90), 500),
+            {},
+            True,
+        ),
+        "retention batch: delete them": (delete_by_ids(["x" * 22, "y" * 22]), {}, False),
     }
 
 
@@ -266,8 +271,8 @@ def plans(url: str, user: str) -> dict[str, str]:
     try:
         with opened.engine.connect() as connection:
             sqlite = opened.engine.dialect.name == "sqlite"
-            for name, (statement, analyze) in hot_queries(user).items():
-                rows = connection.execute(Explain(statement, analyze)).all()
+            for name, (statement, parameters, analyze) in hot_queries(user).items():
+                rows = connection.execute(Explain(statement, analyze), parameters).all()
                 if sqlite:
                     out[name] = "\n".join(f"{'  ' * _depth(rows, r)}{r[-1]}" for r in rows)
                 else:
@@ -386,7 +391,7 @@ def run(
                 apps = [("after", app)] + ([("before", before_app)] if before_app else [])
                 for store_name, count in stores:
                     for app_name, script in apps if store_name == "empty" else apps[:1]:
-                        key = f"{store_name}/{app_name}" if before_app else store_name
+                        key = f"{store_name}/{app_name}" if before_app and not count else store_name
                         log(f"{engine}, {store_name} store ({count:,} rows), {app_name} app:")
                         name = f"{engine}-{store_name}-{app_name}".lower()
                         with database(engine, workdir, name, server) as url:

@@ -634,10 +634,10 @@ def history_main(args: argparse.Namespace, command: str, log) -> int:
     results["before_app"] = str(before) if before else None
     results["sizes"] = asdict(history.QUICK if args.quick else history.FULL)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:  # first: the figures survive a failure to render them
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     text = history_report.markdown(results)
     print(text)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     target = args.results or (None if args.quick else report.RESULTS_PATH)
     if target is not None:
         history_report.write(target, results)
