@@ -153,6 +153,10 @@ def build_app(
     store = store or open_store(settings)
     front = build_front_end(settings, store, placer or build_placer(settings), client)
     signing_secret = settings.slack_signing_secret
+    # Bolt's lazy listeners and the card buttons' after-ack work (front.after_ack).
+    listener_pool = ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+    )
     app = App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -162,10 +166,9 @@ def build_app(
         request_verification_enabled=signing_secret is not None or not settings.socket_mode,
         # auth.test at start proves the bot token early; the local stand-in answers it too.
         token_verification_enabled=True,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
-        ),
+        listener_executor=listener_pool,
     )
+    front.after_ack_executor = listener_pool
     register(app, front)
     _front_ends[app] = front
     if recover:
