@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot import messages
 from bot.dialing import Claimed, DialService, Refusal, RefusalKind
-from bot.phone import AllowedNumber, PhonePolicy, check_number, mask_number
+from bot.phone import PhonePolicy, display_number, mask_number
 from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import Message
@@ -59,11 +59,7 @@ class Presentation:
     confirm_ttl_seconds: float = 600
 
     def display(self, e164: str) -> str:
-        checked = check_number(e164, self.phone_policy)
-        if isinstance(checked, AllowedNumber):
-            return checked.display
-        # A number recorded under an older policy: still show it, unformatted.
-        return e164
+        return display_number(e164)
 
     def shown_in_channels(self, e164: str) -> str:
         return mask_number(e164) if self.mask_numbers else self.display(e164)
