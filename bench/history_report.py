@@ -42,6 +42,18 @@ def _app_load(figures: dict[str, Any]) -> str:
 def engine_rows(engine: str, figures: dict[str, Any], rows: int) -> list[list[str]]:
     empty, filled = figures.get("empty") or figures["empty/after"], figures["filled"]
     out = []
+    failed = [(name, f["app_failed"]) for name, f in (("empty", empty), ("filled", filled))
+              if "app_failed" in f]  # fmt: skip
+    for name, reason in failed:
+        out.append([f"**The app phase on the {name} store failed**: {reason}"] + ["—"] * 5)
+    if not failed:
+        out += _app_rows(empty, filled)
+    out += _read_rows(empty, filled, rows)
+    return out
+
+
+def _app_rows(empty: dict[str, Any], filled: dict[str, Any]) -> list[list[str]]:
+    out = []
     for kind, what in (("dial", "/dial ack"), ("press", "Dial press ack")):
         for clients, e_cell in empty["app"]["ack"][kind].items():
             f_cell = filled["app"]["ack"][kind][clients]
@@ -68,6 +80,11 @@ def engine_rows(engine: str, figures: dict[str, Any], rows: int) -> list[list[st
             "—",
         ]
     )
+    return out
+
+
+def _read_rows(empty: dict[str, Any], filled: dict[str, Any], rows: int) -> list[list[str]]:
+    out = []
     reads = (
         ("rate_limit", "Rate-limit read (confirmations in the last minute), in process", None),
         (
@@ -126,8 +143,11 @@ def cross_engine_rows(results: dict[str, Any]) -> list[list[str]]:
         return []
     out = []
     for store_key, shown in (("empty", "empty store"), ("filled", f"{results['rows']:,} rows")):
-        sqlite = _figures(by_engine["SQLite"], store_key)["app"]
-        postgres = _figures(by_engine["PostgreSQL"], store_key)["app"]
+        sqlite = _figures(by_engine["SQLite"], store_key).get("app")
+        postgres = _figures(by_engine["PostgreSQL"], store_key).get("app")
+        if not sqlite or not postgres:
+            out.append([f"{shown}: an app phase failed (above)"] + ["—"] * 5)
+            continue
         s_rate, p_rate = sqlite["sustained"]["acks_per_s"], postgres["sustained"]["acks_per_s"]
         share = p_rate / s_rate if s_rate else 0
         out.append(
@@ -162,7 +182,10 @@ def before_after_rows(results: dict[str, Any]) -> list[list[str]]:
     for engine, figures in results["by_engine"].items():
         if "empty/before" not in figures:
             continue
-        before, after = figures["empty/before"]["app"], figures["empty/after"]["app"]
+        before, after = figures["empty/before"].get("app"), figures["empty/after"].get("app")
+        if not before or not after:
+            out.append([f"{engine}: an app phase failed", "—", "—", "—"])
+            continue
         for kind, what in (("dial", "/dial ack"), ("press", "Dial press ack")):
             for clients in after["ack"][kind]:
                 b, a = before["ack"][kind][clients], after["ack"][kind][clients]

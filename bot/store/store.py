@@ -99,6 +99,7 @@ class Store:
             self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
             self._single_writer = self._reader
         self._pruner = retention.Pruner(engine, self._writer.begin)
+        self._checkpointer: store_engine.Checkpointer | None = None
         # (revision before, revision after) when open() upgraded the schema, else None.
         self.schema_upgrade: tuple[str | None, str | None] | None = None
 
@@ -122,6 +123,12 @@ class Store:
                     store.schema_upgrade = (before, after)
             else:
                 migrate.check_current(engine)
+            if engine.dialect.name == "sqlite" and engine.url.database not in (
+                None,
+                "",
+                ":memory:",
+            ):
+                store._checkpointer = store_engine.Checkpointer(engine).start()
         except DBAPIError as error:
             engine.dispose()
             raise unavailable(engine, error) from None
@@ -131,6 +138,8 @@ class Store:
         return store
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
 
     def _read(self, run: Callable[[Connection], T]) -> T:
