@@ -550,6 +550,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "before-tree measured beside this one, --postgres the server",
     )
     parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="with --history: run the four stores' apps at once and take turns between "
+        "them, round after round, so load drift cannot favour one (bench/history_interleaved.py)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -619,6 +625,8 @@ def history_main(args: argparse.Namespace, command: str, log) -> int:
     """`--history N`: the store at scale (bench/history.py), tables in RESULTS.md."""
     from bench import history, history_report
 
+    if args.interleave:
+        return interleaved_main(args, command, log)
     started = time.perf_counter()
     before = args.app if args.app != OUR_APP else None
     results = history.run(
@@ -641,5 +649,25 @@ def history_main(args: argparse.Namespace, command: str, log) -> int:
     target = args.results or (None if args.quick else report.RESULTS_PATH)
     if target is not None:
         history_report.write(target, results)
+        log(f"wrote {target}")
+    return 0
+
+
+def interleaved_main(args: argparse.Namespace, command: str, log) -> int:
+    from bench import history_interleaved
+
+    results = history_interleaved.run(
+        args.history, quick=args.quick, server=args.postgres, app=OUR_APP, log=log
+    )
+    results["command"] = command
+    results["machine"] = report.machine()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    text = history_interleaved.markdown(results, command)
+    print(text)
+    target = args.results or (None if args.quick else report.RESULTS_PATH)
+    if target is not None:
+        begin, end = text.splitlines()[0], text.splitlines()[-1]
+        report.replace_section(target, begin, end, text)
         log(f"wrote {target}")
     return 0
