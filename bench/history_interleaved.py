@@ -82,6 +82,8 @@ def run(rows: int, *, quick: bool, server: str | None, app: Path, log) -> dict[s
                         if failed:
                             results.setdefault("failed", {}).setdefault(key, 0)
                             results["failed"][key] += failed
+                    # This app's calls placed, before the next app's turn: no bleeding.
+                    first.settle(sum(b.dials_sent for b, _ in apps.values()), timeout=300)
                 sent = sum(b.dials_sent for b, _ in apps.values())
                 first.settle(sent, timeout=300)
                 order = order[1:] + order[:1]
