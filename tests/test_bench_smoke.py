@@ -212,3 +212,24 @@ def test_history_bench_fills_the_rows_it_says(tmp_path, monkeypatch):
         assert len({r.agent_user_id for r in everyone}) > 400  # many people
     finally:
         store.close()
+
+
+def test_history_bench_interleaved_takes_turns_between_the_four_stores(tmp_path):
+    figures = tmp_path / "interleaved.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--history", "2000", "--quick", "--interleave"]
+        + ["--json", str(figures)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads(figures.read_text())
+    engines = ("SQLite", "PostgreSQL") if _postgres_reachable() else ("SQLite",)
+    assert set(results["cells"]) == {f"{e} {s}" for e in engines for s in ("empty", "filled")}
+    for cells in results["cells"].values():
+        assert set(cells) == {"dial/10", "press/10", "dial/50", "press/50"}
+        assert all(c["samples"] > 0 and 0 < c["p50_ms"] <= c["p99_ms"] for c in cells.values())
+    assert not results.get("failed")
+    assert "PostgreSQL ÷ SQLite" in finished.stdout and results["rounds"]
