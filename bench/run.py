@@ -542,6 +542,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "minute; prints their rows, writes RESULTS.md only with --results)",
     )
     parser.add_argument(
+        "--history",
+        type=int,
+        metavar="N",
+        help="instead of the comparison: dialbot on SQLite and PostgreSQL with an empty "
+        "store beside one of N finished requests (bench/history.py); --app is then the "
+        "before-tree measured beside this one, --postgres the server",
+    )
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="with --history: run the four stores' apps at once and take turns between "
+        "them, round after round, so load drift cannot favour one (bench/history_interleaved.py)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -561,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.history is not None:
+        return history_main(args, command, log)
     started = time.perf_counter()
     users = bench_users(max(max(sizes.concurrency), sizes.sustained_clients))
     stand_ins: StandIns = (ProcessStandIns if args.stand_ins == "process" else ThreadStandIns)(
@@ -601,5 +617,57 @@ def main(argv: list[str] | None = None) -> int:
     target = args.results or (None if args.quick or args.only else report.RESULTS_PATH)
     if target is not None:
         report.write_results(target, results, table)
+        log(f"wrote {target}")
+    return 0
+
+
+def history_main(args: argparse.Namespace, command: str, log) -> int:
+    """`--history N`: the store at scale (bench/history.py), tables in RESULTS.md."""
+    from bench import history, history_report
+
+    if args.interleave:
+        return interleaved_main(args, command, log)
+    started = time.perf_counter()
+    before = args.app if args.app != OUR_APP else None
+    results = history.run(
+        args.history,
+        quick=args.quick,
+        server=args.postgres,
+        before_app=before,
+        app=OUR_APP,
+        log=log,
+    )
+    results["machine"] = report.machine()
+    results["command"] = command
+    results["before_app"] = str(before) if before else None
+    results["sizes"] = asdict(history.QUICK if args.quick else history.FULL)
+    results["wall_seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:  # first: the figures survive a failure to render them
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    text = history_report.markdown(results)
+    print(text)
+    target = args.results or (None if args.quick else report.RESULTS_PATH)
+    if target is not None:
+        history_report.write(target, results)
+        log(f"wrote {target}")
+    return 0
+
+
+def interleaved_main(args: argparse.Namespace, command: str, log) -> int:
+    from bench import history_interleaved
+
+    results = history_interleaved.run(
+        args.history, quick=args.quick, server=args.postgres, app=OUR_APP, log=log
+    )
+    results["command"] = command
+    results["machine"] = report.machine()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    text = history_interleaved.markdown(results, command)
+    print(text)
+    target = args.results or (None if args.quick else report.RESULTS_PATH)
+    if target is not None:
+        begin, end = text.splitlines()[0], text.splitlines()[-1]
+        report.replace_section(target, begin, end, text)
         log(f"wrote {target}")
     return 0

@@ -208,6 +208,14 @@ class Settings(BaseSettings):
         "renewed: a call whose follower died is taken over within about this long",
     )
 
+    # --- Retention (issue 16) ---
+    dial_retention_days: float | None = Field(
+        None,
+        gt=0,
+        description="how many days finished dial requests are kept before they are deleted "
+        "(left out: kept forever)",
+    )
+
     @field_validator("dial_admins", "dial_supervisors", "dial_allowed_regions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -239,6 +247,7 @@ class Settings(BaseSettings):
         "cxone_outbound_campaign_id",
         "cxone_default_contact_id",
         "dial_notify_channel",
+        "dial_retention_days",
         mode="before",
     )
     @classmethod

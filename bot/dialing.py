@@ -141,6 +141,9 @@ class DialStore(Protocol):  # the part of bot.store.Store the service uses
     def transition(
         self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
     ) -> bool: ...
+    def move(
+        self, request_id: str, from_state: DialState, to_state: DialState, **fields: Any
+    ) -> DialRequest | None: ...
     def set_parent_ts(self, request_id: str, ts: str) -> None: ...
     def record_progress(self, request_id: str, **fields: Any) -> None: ...
     def confirmations_since(self, requester_id: str, since: datetime) -> int: ...
@@ -312,7 +315,8 @@ class DialService:
                 refusal = self._not_ready(state, request.agent_user_id, presser_id, retry)
                 return replace(refusal, request=request)
             seen = {"agent_state": state.seen} if state is not None else {}
-            if not self.store.transition(request_id, DialState.PENDING, DialState.DIALING, **seen):
+            claimed = self.store.move(request_id, DialState.PENDING, DialState.DIALING, **seen)
+            if claimed is None:
                 current = self.store.get_request(request_id) or request
                 if current.state == DialState.PENDING and current.view_id:
                     # Another submission of the same dial modal holds the modal's claim.
@@ -321,12 +325,9 @@ class DialService:
                         return Refusal(RefusalKind.NOT_YOURS, messages.VIEW_NOT_YOURS)
                     current = holder or current
                 return self._already(current)
-            claimed = self.store.get_request(request_id)
         except Exception as error:
             rlog.exception(messages.LOG_STORE_FAILED, "confirm", type(error).__name__)
             return Refusal(RefusalKind.STORE_FAILED, messages.CONFIRM_STORE_FAILED, request)
-        if claimed is None:  # deleted under us: nothing was dialed
-            return Refusal(RefusalKind.UNKNOWN_REQUEST, messages.UNKNOWN_REQUEST)
         rlog.info(
             messages.LOG_CLAIMED, presser_id, mask_number(claimed.phone_number), claimed.agent_id
         )
@@ -408,10 +409,9 @@ class DialService:
         self.metrics.dial_finished(str(state))
         rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
         try:
-            if self.store.transition(request.id, DialState.DIALING, state, **fields):
-                saved = self.store.get_request(request.id)
-                if saved is not None:
-                    return saved
+            saved = self.store.move(request.id, DialState.DIALING, state, **fields)
+            if saved is not None:
+                return saved
             else:
                 rlog.error(messages.LOG_FINAL_STATE_NOT_SAVED, state)
         except Exception as error:

@@ -1341,3 +1341,30 @@ LOG_FOLLOW_START = "following the call in session %s (until %s)"
 LOG_FOLLOW_EVENT = "call progress: %s"
 LOG_FOLLOW_STOPPED = "stopped following: %s"
 LOG_FOLLOW_LEASE_LOST = "another replica follows this call now; stopping here"
+
+
+# --- retention (issue 16: DIAL_RETENTION_DAYS, `dialbot history prune`) ----------------
+
+
+def cli_pruned(removed: int, cutoff: datetime, dry_run: bool) -> str:
+    rows = f"{removed:,} finished dial request{'' if removed == 1 else 's'}"
+    before = f"created before {cutoff:%Y-%m-%d %H:%M} UTC"
+    if dry_run:
+        return f"Would delete {rows} {before} (--dry-run: nothing was changed)."
+    return f"Deleted {rows} {before}. Pending and dialing requests were kept."
+
+
+CLI_PRUNE_SKIPPED = (
+    "Another process (a dialbot replica's retention pass, or another prune) is pruning "
+    "right now, so nothing was deleted. Try again in a minute."
+)
+
+LOG_PRUNED = (
+    "retention: deleted %d finished dial requests created before %s UTC "
+    "(DIAL_RETENTION_DAYS=%g) in %.1f s"
+)
+LOG_PRUNE_SKIPPED = "retention: another replica is running the pass; skipped this one"
+
+
+def cli_not_days(text: str) -> str:
+    return f"{text!r} is not a number of days above 0 (for example 90)"

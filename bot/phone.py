@@ -213,6 +213,17 @@ def _mask_unreadable(text: str) -> str:
     return MASK * min(len(text) - len(tail), 12) + tail
 
 
+def display_number(e164: str) -> str:
+    """A stored E.164 number as people read it ("+1 415-555-0123"). Only formats: the
+    number passed check_number() when it was recorded, and running the whole policy
+    again (the emergency tables of every allowed region) cost 14 % of a /dial's CPU."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
 def _is_emergency(digits: str, regions: set[str] | frozenset[str]) -> bool:
     return any(shortnumberinfo.is_emergency_number(digits, region) for region in regions)
 

@@ -148,3 +148,88 @@ def test_replica_experiment_spreads_connections_across_both_processes(tmp_path):
     held = two["sustained"]["50"]["connections"]
     assert len(held) == 2 and sum(held) == 50 and min(held) > 0
     assert one_postgres["sustained"]["50"]["connections"] == [50]
+
+
+# --- `python -m bench --history N --quick` (issue 16) ---
+
+
+@pytest.fixture(scope="module")
+def history_run(tmp_path_factory) -> tuple[dict, str]:
+    out = tmp_path_factory.mktemp("history")
+    figures, results = out / "history.json", out / "RESULTS.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--history", "3000", "--quick", "--json", str(figures)]
+        + ["--results", str(results)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return json.loads(figures.read_text()), results.read_text()
+
+
+def test_history_bench_measures_both_stores_side_by_side(history_run):
+    figures, markdown = history_run
+    assert figures["rows"] == 3000
+    expected = {"SQLite", "PostgreSQL"} if _postgres_reachable() else {"SQLite"}
+    assert set(figures["by_engine"]) == expected
+    for engine in figures["by_engine"].values():
+        assert engine["empty"]["rows"] == 0 and engine["filled"]["rows"] == 3000
+        for store in (engine["empty"], engine["filled"]):
+            for kind in ("dial", "press"):
+                cells = store["app"]["ack"][kind]
+                assert set(cells) == {"1", "10", "50"}
+                assert all(c["errors"] == 0 and c["samples"] > 0 for c in cells.values())
+            assert store["app"]["sustained"]["errors"] == 0
+            for read in ("rate_limit", "history_user", "home_linked", "home_admin"):
+                assert 0 < store["reads"][read]["p50_ms"] <= store["reads"][read]["p99_ms"]
+            assert store["cli_history"]["p50_ms"] > 0
+            assert "load" in store["reads"]["history_user"]
+        assert len(engine["filled"]["plans"]) >= 6
+    assert "history:begin" in markdown and "rows ÷ empty" in markdown
+    assert "SQLite plans at 3,000 rows" in markdown
+
+
+def test_history_bench_fills_the_rows_it_says(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO))  # bench/ is run from the checkout, not installed
+    from bench.history import fill, people
+    from bot.store import Store
+
+    url = f"sqlite:///{tmp_path / 'filled.db'}"
+    Store.open(url).close()
+    fill(url, 1234, people(["U0BENCH000"]))
+    store = Store.open(url)
+    try:
+        everyone = store.history(limit=2000)
+        assert len(everyone) == 1234
+        assert all(
+            r.state.value in ("placed", "rejected", "unknown", "cancelled", "expired")
+            for r in everyone
+        )
+        span = everyone[0].created_at - everyone[-1].created_at
+        assert span.days >= 360  # a year of timestamps
+        assert len({r.agent_user_id for r in everyone}) > 400  # many people
+    finally:
+        store.close()
+
+
+def test_history_bench_interleaved_takes_turns_between_the_four_stores(tmp_path):
+    figures = tmp_path / "interleaved.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--history", "2000", "--quick", "--interleave"]
+        + ["--json", str(figures)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads(figures.read_text())
+    engines = ("SQLite", "PostgreSQL") if _postgres_reachable() else ("SQLite",)
+    assert set(results["cells"]) == {f"{e} {s}" for e in engines for s in ("empty", "filled")}
+    for cells in results["cells"].values():
+        assert set(cells) == {"dial/10", "press/10", "dial/50", "press/50"}
+        assert all(c["samples"] > 0 and 0 < c["p50_ms"] <= c["p99_ms"] for c in cells.values())
+    assert not results.get("failed")
+    assert "PostgreSQL ÷ SQLite" in finished.stdout and results["rounds"]

@@ -148,3 +148,23 @@ def test_the_manifest_documents_the_http_request_url_for_events_too():
     manifest = (pathlib.Path(__file__).resolve().parent.parent / "manifest.yml").read_text()
     events = manifest.split("event_subscriptions:")[1].split("bot_events")[0]
     assert "# request_url: https://your-host.example.com/slack/events" in events
+
+
+# --- retention (issue 16) ---
+
+
+def test_retention_is_off_unless_set(env):
+    assert load_settings().dial_retention_days is None
+    env.setenv("DIAL_RETENTION_DAYS", " ")
+    assert load_settings().dial_retention_days is None
+    env.setenv("DIAL_RETENTION_DAYS", "90")
+    assert load_settings().dial_retention_days == 90
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ninety"])
+def test_a_bad_retention_names_the_variable(env, value):
+    env.setenv("DIAL_RETENTION_DAYS", value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "DIAL_RETENTION_DAYS" in str(error.value)
+    assert "finished dial requests are kept" in str(error.value)

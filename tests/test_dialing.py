@@ -253,6 +253,9 @@ class FailingTransitions:
     def transition(self, *args, **kwargs):
         raise ConnectionError("database is gone")
 
+    def move(self, *args, **kwargs):
+        raise ConnectionError("database is gone")
+
 
 def test_no_call_is_placed_when_the_claim_cannot_be_written(store, dialer, clock):
     service = make_service(FailingTransitions(store), dialer, clock)

@@ -212,3 +212,11 @@ def test_mask_of_odd_input_hides_all_but_the_last_two_characters(odd, masked):
 
 def test_mask_of_a_huge_string_stays_short():
     assert len(mask_number("x" * 100_000)) <= 14
+
+
+def test_a_stored_number_is_displayed_as_people_read_it():
+    from bot.phone import display_number
+
+    assert display_number("+14155550123") == "+1 415-555-0123"
+    assert display_number("+442079460958") == "+44 20 7946 0958"
+    assert display_number("not a number") == "not a number"  # shown as stored, no crash

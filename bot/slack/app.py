@@ -33,6 +33,7 @@ from bot.following import FOLLOW_THREADS, SCAN_SECONDS, CallFollowing
 from bot.health import Readiness
 from bot.metrics import Metrics, NoMetrics, Stopwatch, ack_surface
 from bot.phone import PhonePolicy
+from bot.retention_pass import RetentionPass
 from bot.slack.dial_modal import DialModal
 from bot.slack.front_end import DialFrontEnd
 from bot.slack.home import AppHome
@@ -261,15 +262,20 @@ def build_app(
     `follow_options`: CallFollowing's lease_seconds, scan_seconds, workers (tests)."""
     metrics = build_metrics(settings)
     client = client or build_client(settings, metrics)
+    store = store or open_store(settings)
     front = build_front_end(
         settings,
-        store or open_store(settings),
+        store,
         placer or build_placer(settings, metrics),
         client,
         metrics=metrics,
         admin=admin,
     )
     signing_secret = settings.slack_signing_secret
+    # Bolt's lazy listeners and the card buttons' after-ack work (front.after_ack).
+    listener_pool = ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+    )
     app = App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -279,11 +285,10 @@ def build_app(
         request_verification_enabled=signing_secret is not None or not settings.socket_mode,
         # auth.test at start proves the bot token early; the local stand-in answers it too.
         token_verification_enabled=True,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
-        ),
+        listener_executor=listener_pool,
     )
     app.use(ack_timer(metrics))
+    front.after_ack_executor = listener_pool
     register(app, front)
     _front_ends[app] = front
     front.following = _following(settings, front, front.service.placer, follow_options or {})
@@ -292,6 +297,9 @@ def build_app(
     if recover:
         front.dial_executor.submit(_recover_stuck, front)
         front.recovery_timer = _recover_again_later(front)
+        if settings.dial_retention_days is not None:
+            front.retention = RetentionPass(store, settings.dial_retention_days)
+            front.retention.start()
     return app
 
 
@@ -353,6 +361,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
         return
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
+    if front.retention is not None:
+        front.retention.stop()
     front.dial_executor.shutdown(wait=wait)
     if front.service.readiness is not None:
         front.service.readiness.close()

@@ -22,7 +22,7 @@ from bot import messages
 from bot.agent_state import StateReading
 from bot.dialing import Claimed, DialService, Refusal, RefusalKind
 from bot.parsing import quote_for_slack
-from bot.phone import AllowedNumber, PhonePolicy, check_number, mask_number
+from bot.phone import PhonePolicy, display_number, mask_number
 from bot.request_log import request_log
 from bot.slack import blocks
 from bot.slack.blocks import Message
@@ -64,11 +64,7 @@ class Presentation:
     confirm_ttl_seconds: float = 600
 
     def display(self, e164: str) -> str:
-        checked = check_number(e164, self.phone_policy)
-        if isinstance(checked, AllowedNumber):
-            return checked.display
-        # A number recorded under an older policy: still show it, unformatted.
-        return e164
+        return display_number(e164)
 
     def shown_in_channels(self, e164: str) -> str:
         return mask_number(e164) if self.mask_numbers else self.display(e164)

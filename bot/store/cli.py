@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import messages
-from bot.store import cli_history
+from bot.store import cli_history, cli_prune
 from bot.store.agent_map import format_agent_map, is_cxone_agent_id, is_slack_user_id
 from bot.store.cli_table import minute, render_table
 from bot.store.engine import describe_url, missing_sqlite_file
@@ -46,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     history = subparsers.add_parser("history", help="recent dial requests, newest first")
     cli_history.register(history)
     history.set_defaults(func=_handler(cli_history.history_command))
+    actions = history.add_subparsers(dest="history_command", metavar="ACTION")
+    prune = actions.add_parser(
+        "prune",
+        help="delete finished dial requests older than DAYS (pending and dialing stay)",
+    )
+    cli_prune.register(prune)
+    prune.set_defaults(func=_handler(cli_prune.prune_command))
 
 
 def _register_links(subparsers: argparse._SubParsersAction) -> None:

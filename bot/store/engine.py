@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -22,13 +23,21 @@ WRITE = {"dialbot_write": True}
 # Both stay under Slack's 3 s for answering /dial, so a locked or unreachable database
 # becomes a sentence for the person instead of a Slack timeout.
 SQLITE_BUSY_TIMEOUT_MS = 2000
-# One replica runs 16 HTTP threads plus the button and dial pools; each holds a
-# connection only for one short transaction. Two replicas stay within PostgreSQL's
+# One replica runs 16 HTTP threads, 32 listener threads (the after-ack work) and 32 dial
+# threads; each holds a connection for one statement, but under load a thread waits for
+# the GIL while holding it. With a pool of 20 (+ 20 overflow) a run of 50-client
+# presses opened 72 server sessions (overflow connections opened and closed, each a new
+# PostgreSQL process); with 40 kept, 48. Two replicas (90) stay within PostgreSQL's
 # default max_connections of 100.
-POSTGRES_POOL_SIZE = 20
-POSTGRES_MAX_OVERFLOW = 20
+POSTGRES_POOL_SIZE = 40
+POSTGRES_MAX_OVERFLOW = 5
 POSTGRES_POOL_TIMEOUT = 2  # seconds to wait for a free connection, under Slack's 3 s
 POSTGRES_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum)
+# No SELECT 1 before each checkout: it doubled the round trips of every read and
+# one-statement write, and under load each round trip is a wait for the GIL on the way
+# back (bench/RESULTS.md, issue 16). A connection PostgreSQL dropped is noticed on use
+# instead: SQLAlchemy retires the pool's older connections and Store retries the read.
+POSTGRES_PRE_PING = False
 
 
 def create_store_engine(url: str) -> Engine:
@@ -47,7 +56,7 @@ def create_store_engine(url: str) -> Engine:
         connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT} if postgres else {}
         return create_engine(
             parsed,
-            pool_pre_ping=True,
+            pool_pre_ping=POSTGRES_PRE_PING,
             pool_size=POSTGRES_POOL_SIZE,
             max_overflow=POSTGRES_MAX_OVERFLOW,
             pool_timeout=POSTGRES_POOL_TIMEOUT,
@@ -77,6 +86,11 @@ def _sqlite_engine(parsed) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if not in_memory:
             _enable_wal(cursor)
+            # No checkpoint inside a writer's COMMIT (every ~1,000 pages of WAL, a copy
+            # into the database file and an fsync, while this process's writer queue
+            # waits): Store.open() runs them on a thread of their own (Checkpointer),
+            # and the last connection to close checkpoints what is left.
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -173,3 +187,40 @@ def _server_reason(error: DBAPIError) -> str:
             return reason or match.group(1)
     first = _first_line(error)
     return first.rsplit("failed: ", 1)[-1]
+
+
+class Checkpointer:
+    """A file SQLite database's WAL checkpoints, every `interval` seconds on a daemon
+    thread of their own: PASSIVE, so they never wait for a writer and no writer waits
+    for them (with SQLite's automatic checkpoints a writer's COMMIT did the copy and
+    the fsync while every other writer of the process queued behind it; at 1,000,000
+    rows, under load, past the writer queue's 2 s)."""
+
+    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sqlite-checkpoint", daemon=True)
+
+    def start(self) -> Checkpointer:
+        self._thread.start()
+        return self
+
+    def checkpoint(self) -> None:
+        connection = self._engine.raw_connection()
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                self.checkpoint()
+            except Exception:  # a busy or vanished file: the next turn tries again
+                continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, delete, func, select
+from sqlalchemy import Connection, Row, Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.agent_map import MapRow
@@ -160,10 +160,13 @@ def plan_row(
     return ImportedRow(**fields, outcome=RowOutcome.CHANGED, previous_agent_id=link.cxone_agent_id)
 
 
+# Built once: every /dial reads a link or two (see store.py's hot queries).
+_GET_LINK = select(agent_links).where(agent_links.c.slack_user_id == bindparam("user_id"))
+_COUNT_LINKS = select(func.count()).select_from(agent_links)
+
+
 def get_link(connection: Connection, slack_user_id: str) -> AgentLink | None:
-    row = connection.execute(
-        select(agent_links).where(agent_links.c.slack_user_id == slack_user_id)
-    ).one_or_none()
+    row = connection.execute(_GET_LINK, {"user_id": slack_user_id}).one_or_none()
     return to_link(row) if row else None
 
 
@@ -182,7 +185,7 @@ def list_links(connection: Connection, limit: int | None = None) -> list[AgentLi
 
 
 def count_links(connection: Connection) -> int:
-    return connection.execute(select(func.count()).select_from(agent_links)).scalar_one()
+    return connection.execute(_COUNT_LINKS).scalar_one()
 
 
 def list_unlinks(connection: Connection) -> list[AgentUnlink]:

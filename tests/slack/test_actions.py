@@ -82,3 +82,27 @@ def test_a_tampered_request_id_is_refused_and_not_echoed(front, slack, placer):
     assert "doesn't match any dial request" in told["text"]
     assert "<!channel>" not in str(told)
     assert placer.orders == []
+
+
+def test_a_press_is_answered_before_its_work_runs_and_a_crash_in_it_is_logged(front, caplog):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.slack.listeners.actions import acked_then
+
+    started, release = threading.Event(), threading.Event()
+
+    def work(body):
+        started.set()
+        release.wait(10)
+        raise RuntimeError("the after-ack work failed")
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    front.after_ack_executor = pool
+    ack = FakeAck()
+    acked_then(front, work)(ack, {"type": "block_actions"})
+    assert ack.calls == [{}]  # answered, and returned while the work is still to finish
+    assert started.wait(10) and not release.is_set()
+    release.set()
+    pool.shutdown(wait=True)
+    assert "unhandled error (reference after the ack)" in caplog.text

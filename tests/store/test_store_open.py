@@ -157,3 +157,25 @@ def test_a_start_logs_one_line_when_the_schema_changes_and_none_otherwise(
             f"from revision none to {migrate.head_revision()}",
         )
     ]
+
+
+def test_a_sqlite_store_checkpoints_its_wal_off_the_writers_path(tmp_path):
+    """No writer's COMMIT checkpoints (wal_autocheckpoint 0); Store.open() runs PASSIVE
+    checkpoints on a thread of its own, which leave nothing behind once writers stop."""
+    store = Store.open(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        for n in range(300):
+            store.link(f"U0{n:06d}", f"agent-{n}", "U0ADMIN")
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        store._checkpointer.checkpoint()
+        raw = store.engine.raw_connection()
+        try:
+            busy, frames, done = raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            raw.close()
+        assert busy == 0 and frames == done  # every frame of the WAL is in the file
+        assert store.count_links() == 300
+    finally:
+        store.close()
+    assert store._checkpointer is not None and not store._checkpointer._thread.is_alive()

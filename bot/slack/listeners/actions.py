@@ -1,7 +1,8 @@
 """The card's Dial and Cancel buttons.
 
 Both are acked empty at once; their work (the database, the response_url, CXone) runs
-as a Bolt lazy listener after the answer. What the card shows afterwards is decided by
+after the answer on the listener pool (DialFrontEnd.after_ack: a Bolt lazy listener
+without its per-request deep copy). What the card shows afterwards is decided by
 the reporter; placing the call runs on the front end's dial pool.
 """
 
@@ -26,12 +27,23 @@ log = logging.getLogger("bot.slack")
 
 def register(app: App, front: DialFrontEnd) -> None:
     buttons = CardButtons(front)
-    app.action(CONFIRM_ACTION)(ack=ack_at_once, lazy=[buttons.on_dial_pressed])
-    app.action(CANCEL_ACTION)(ack=ack_at_once, lazy=[buttons.on_cancel_pressed])
+    app.action(CONFIRM_ACTION)(acked_then(front, buttons.on_dial_pressed))
+    app.action(CANCEL_ACTION)(acked_then(front, buttons.on_cancel_pressed))
 
 
 def ack_at_once(ack: Ack) -> None:
     ack()
+
+
+def acked_then(front: DialFrontEnd, work):
+    """A listener that acks empty and hands `work(body)` to the front end's pool: the
+    answer goes to Slack as soon as this returns (process_before_response)."""
+
+    def listener(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        front.after_ack(work, body)
+
+    return listener
 
 
 class CardButtons:
