@@ -507,6 +507,44 @@ def recovered_unknown(number_shown: str, advice: str) -> str:
     )
 
 
+# --- the channel post once the call has an outcome (issue 11) ------------------------
+# chat.update turns "is calling" into one of these: the outcome first, in words and
+# emoji, so someone skimming the channel is never told a call is going on when it ended.
+
+
+def parent_placed(requester_id: str, number_shown: str, agent: str, call_id: str | None) -> str:
+    call = f"; CXone call id `{call_id}`" if call_id else ""
+    who = mention(requester_id)
+    return f":white_check_mark: Call placed: {who} called {number_shown} {agent}{call}."
+
+
+def parent_not_placed(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":x: Not placed: no call to {number_shown} was placed for {mention(requester_id)} "
+        f"{agent}. The thread says why."
+    )
+
+
+def parent_unknown(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":warning: Outcome unknown: {mention(requester_id)}'s call to {number_shown} {agent} "
+        "may or may not have been placed. Check CXone before dialing again; the thread "
+        "says what to check."
+    )
+
+
+def parent_recovered(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":warning: Outcome unknown: the bot restarted while {mention(requester_id)}'s call "
+        f"to {number_shown} {agent} was being placed. Check CXone before dialing again; "
+        "the thread says what to check."
+    )
+
+
+def as_agent(requester_id: str, agent_user_id: str, agent_id: str) -> str:
+    return _as_agent(requester_id, agent_user_id, agent_id)
+
+
 def _call_id_words(call_id: str | None) -> str:
     return f" (CXone call id `{call_id}`)" if call_id else ""
 
@@ -725,6 +763,9 @@ LOG_FINAL_STATE_NOT_SAVED = "could not save outcome %s: state was no longer dial
 LOG_PLACER_CRASHED = "the call placer raised instead of returning an outcome; recorded as unknown"
 LOG_SLACK_FAILED = "Slack %s failed: %s"
 LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
+LOG_PARENT_NOT_UPDATED = (
+    "could not update the channel post %s to the outcome (%s); the thread reply stands"
+)
 LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
 LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: %s"  # the path, then import_summary() or imported_row()
 LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"

@@ -17,7 +17,7 @@ from bot.dialing import DialService
 from bot.request_log import request_log
 from bot.slack.dial_modal import DialModal
 from bot.slack.home import AppHome
-from bot.slack.reporter import OutcomeReporter
+from bot.slack.reporter import ChannelPost, OutcomeReporter
 from bot.slack.users import UserDirectory
 from bot.store import DialRequest
 
@@ -42,10 +42,21 @@ class DialFrontEnd:
             self.place_and_report(request)
 
     def place_and_report(self, request: DialRequest) -> None:
+        post = self._announce(request)
         try:
             final = self.service.place(request)
-            self.reporter.report(final)
+            self.reporter.report(final, post)
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
             return
         self.home.refresh_after(final)
+
+    def _announce(self, request: DialRequest) -> ChannelPost | None:
+        """The channel post goes up as the call starts, so the channel reads "is calling"
+        only while CXone is asked, and a crash leaves a post the restart can correct.
+        Nothing here may keep the call from being placed."""
+        try:
+            return self.reporter.announce(request)
+        except Exception:
+            request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
+            return None
