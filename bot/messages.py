@@ -757,7 +757,18 @@ def _day(moment: datetime) -> str:
 LOG_PREPARED = "prepared dial to %s as agent %s for %s (expires %s)"
 LOG_REFUSED = "refused %s for %s: %s"
 LOG_CLAIMED = "claimed by %s; placing the call to %s as agent %s"
-LOG_OUTCOME = "outcome %s (call id %s, correlation id %s)"
+# Outcomes (issue 11). WARNING is kept for outcomes that may have rung a customer: an
+# operator filtering on WARNING sees exactly the calls to check against CXone. A
+# rejection certainly rang no one and the requester is told why in Slack, so it is INFO.
+LOG_OUTCOME_PLACED = "outcome placed: CXone call id %s, correlation id %s, %d attempt(s)"
+LOG_OUTCOME_REJECTED = "outcome rejected, no call placed: CXone status %s, correlation id %s: %s"
+LOG_OUTCOME_UNKNOWN = (
+    "outcome unknown, CXone may have rung the customer: CXone status %s, correlation id %s, "
+    "%d attempt(s): %s"
+)
+NO_CALL_ID = "none (no call id in CXone's answer)"
+NO_CORRELATION_ID = "none given"
+NO_STATUS = "none (no answer from CXone, or the connection broke)"
 LOG_STORE_FAILED = "database failed during %s: %s"
 LOG_FINAL_STATE_NOT_SAVED = "could not save outcome %s: state was no longer dialing"
 LOG_PLACER_CRASHED = "the call placer raised instead of returning an outcome; recorded as unknown"
@@ -766,7 +777,10 @@ LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome priv
 LOG_PARENT_NOT_UPDATED = (
     "could not update the channel post %s to the outcome (%s); the thread reply stands"
 )
-LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
+LOG_RECOVERED = (
+    "outcome unknown, CXone may have rung the customer: the bot stopped while placing it "
+    "(dialing since %s), so no CXone status or correlation id was recorded"
+)
 LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: %s"  # the path, then import_summary() or imported_row()
 LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"
 LOG_UNHANDLED = "unhandled error (reference %s)"

@@ -82,6 +82,11 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     finally:
         stderr = second.stop()
     assert second.process.returncode == 0, stderr
+    # The log: a WARNING naming the dial, since the customer may have been rung.
+    (recovered_line,) = [line for line in stderr.splitlines() if request_id in line]
+    assert " WARNING " in recovered_line and "outcome unknown" in recovered_line
+    assert "may have rung the customer" in recovered_line
+    assert "call id None" not in stderr
 
     (message,) = told
     (parent,) = [m for m in slack.messages(CHANNEL) if not m.get("thread_ts")]
