@@ -8,15 +8,24 @@ flight finish, so none is left without an outcome.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, near_misses
 from bot.server import HttpServer
-from bot.slack.app import build_app, shutdown
+from bot.slack.app import build_app, build_client, shutdown
+from bot.startup import (
+    StartError,
+    bind_error,
+    check_app_token_error,
+    check_bot_token,
+    quiet_bolt_token_warning,
+    warn_if_cxone_unreachable,
+)
 from bot.stop_signal import wait_for_signal
 from bot.store import StoreError
 
@@ -24,14 +33,21 @@ HTTP_THREADS = 16
 log = logging.getLogger("dialbot")
 
 
-def configure_logging() -> None:
+def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(
-        level=logging.INFO,
+        level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # slack_sdk logs request details at DEBUG only; keep third parties quiet anyway.
+    # slack_sdk logs request details (tokens in headers among them) at DEBUG: keep third
+    # parties at WARNING whatever LOG_LEVEL says; DEBUG is for the bot's own lines.
     for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_bolt_token_warning()
+
+
+def warn_about_near_misses() -> None:
+    for sentence in near_misses(os.environ):
+        log.warning(sentence)
 
 
 def wait_for_stop_signal() -> None:
@@ -42,12 +58,19 @@ def wait_for_stop_signal() -> None:
 
 def run(settings: Settings) -> int:
     sys.setswitchinterval(0.001)
-    app = build_app(settings)
+    client = build_client(settings)
+    check_bot_token(client, settings)
+    warn_if_cxone_unreachable(settings)
+    app = build_app(settings, client=client)
     if settings.slack_app_token is not None:
         from bot.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.connect()
+        try:
+            handler.connect()
+        except (SlackClientError, OSError) as error:
+            shutdown(app)
+            raise check_app_token_error(error, settings) from None
         log.info("connected to Slack in Socket Mode")
         try:
             wait_for_stop_signal()
@@ -59,12 +82,16 @@ def run(settings: Settings) -> int:
     server = HttpServer(
         app,
         signing_secret=secret.get_secret_value() if secret else None,
-        host="0.0.0.0",
+        host=settings.host,
         port=settings.port,
         threads=HTTP_THREADS,
     )
-    server.start()
-    log.info("listening on port %d (POST /slack/events, GET /healthz)", server.port)
+    try:
+        server.start()
+    except OSError as error:
+        shutdown(app)
+        raise bind_error(settings, error) from None
+    log.info("listening on %s:%d (POST /slack/events, GET /healthz)", settings.host, server.port)
     try:
         wait_for_stop_signal()
     finally:
@@ -79,9 +106,13 @@ def main() -> int:
     except ConfigError as error:
         print(f"dialbot cannot start:\n{error}", file=sys.stderr)
         return 2
-    configure_logging()
+    configure_logging(settings.log_level)
+    warn_about_near_misses()
     try:
         return run(settings)
+    except StartError as error:
+        print(f"dialbot cannot start:\n{error}", file=sys.stderr)
+        return 2
     except (StoreError, BoltError, SlackClientError, OSError) as error:
         # The database, Slack's auth.test or the port: a sentence, not a traceback.
         print(f"dialbot cannot start: {error}", file=sys.stderr)
