@@ -238,12 +238,19 @@ class OutcomeReporter:
         text = messages.recovered_unknown(shown, messages.UNKNOWN_ADVICE)
         told = False
         if request.parent_ts:
-            post = ChannelPost(channel=request.channel_id, ts=request.parent_ts)
-            told = self._post(
-                request, "thread reply", channel=post.channel, thread_ts=post.ts, text=text
+            # The thread reply's answer names the conversation: for a DM (channel_id is
+            # then the requester's user id) chat.update needs that D… id.
+            answer = self._post_answer(
+                request,
+                "thread reply",
+                channel=request.channel_id,
+                thread_ts=request.parent_ts,
+                text=text,
             )
+            told = answer is not None
+            channel = (answer or {}).get("channel") or request.channel_id
             final = blocks.parent_final(request, number_shown=shown, recovered=True)
-            self._update_parent(request, post, final)
+            self._update_parent(request, ChannelPost(channel, request.parent_ts), final)
         if not told:
             self._privately(request, self.private_surface(request), blocks.text_message(text))
         self._notify(request, shown)
@@ -298,14 +305,17 @@ class OutcomeReporter:
         self._post(request, "notification", channel=self.notify_channel, **summary.as_kwargs())
 
     def _post(self, request: DialRequest, what: str, **kwargs: object) -> bool:
+        return self._post_answer(request, what, **kwargs) is not None
+
+    def _post_answer(self, request: DialRequest, what: str, **kwargs: object) -> Any:
+        """chat.postMessage's answer, or None (logged) when Slack refused."""
         try:
-            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+            return self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
         except SlackClientError as error:
             request_log(request.id, log).warning(
                 messages.LOG_SLACK_FAILED, what, describe_slack_error(error)
             )
-            return False
-        return True
+            return None
 
 
 def _modal_update(message: Message) -> dict[str, Any]:

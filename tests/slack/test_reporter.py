@@ -139,7 +139,7 @@ def test_when_the_card_is_gone_too_the_outcome_comes_as_a_dm(front, slack, pendi
     post = front.reporter.announce(pending)
     front.reporter.report(replace(pending, state=DialState.UNKNOWN, error="Check CXone."), post)
 
-    (dm,) = slack.messages(ALICE)
+    (dm,) = slack.messages(slack.dm_channel(ALICE))
     assert "Check CXone." in dm["text"]
 
 
@@ -168,3 +168,16 @@ def test_a_recovered_dial_is_told_in_its_thread_and_its_post_corrected(front, sl
     assert parent["text"].startswith(":warning: Outcome unknown: the bot restarted")
     assert reply["thread_ts"] == parent["ts"] and "outcome is unknown" in reply["text"]
     assert slack.responses_for(pending.response_url) == []
+
+
+def test_a_recovered_dial_posted_as_a_dm_has_its_dm_post_corrected(front, slack, pending):
+    as_dm = replace(pending, channel_id=ALICE)  # the modal with no channel chosen
+    post = front.reporter.announce(as_dm)
+    assert post.channel == slack.dm_channel(ALICE)  # chat.update needs the D… id
+    recovered = replace(as_dm, state=DialState.UNKNOWN, parent_ts=post.ts, error="Stopped.")
+
+    front.reporter.report_recovered(recovered)
+
+    parent, reply = slack.messages(slack.dm_channel(ALICE))
+    assert parent["text"].startswith(":warning: Outcome unknown: the bot restarted")
+    assert reply["thread_ts"] == parent["ts"]
