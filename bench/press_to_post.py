@@ -1,8 +1,8 @@
 """Dial press → CXone POST for two checkouts' `python app.py`, alternating, on one set of
 stand-ins: `python -m bench.press_to_post --before /path/to/other/app.py [--rounds 2]`.
 
-Issue 11 posts the channel message before CXone is asked (so the channel reads "is
-calling" while it is true); this measures what that Slack round trip costs the dial.
+Issue 11 posts the channel message as CXone is asked (so the channel reads "is calling"
+while it is true); this measures whether that post costs the dial any time.
 """
 
 from __future__ import annotations

@@ -137,6 +137,10 @@ def build_front_end(
         home=AppHome(quick, service, presentation),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+        # A caller that brings its own dial executor (tests: inline) gets posts in order.
+        announce_executor=None
+        if dial_executor
+        else ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="announce"),
     )
 
 
@@ -187,6 +191,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     if front.recovery_timer is not None:
         front.recovery_timer.cancel()
     front.dial_executor.shutdown(wait=wait)
+    if front.announce_executor is not None:
+        front.announce_executor.shutdown(wait=wait)
 
 
 def _recover_again_later(front: DialFrontEnd) -> threading.Timer:

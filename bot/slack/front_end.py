@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 from bot import messages
@@ -33,6 +33,9 @@ class DialFrontEnd:
     home: AppHome
     dial_executor: Executor
     recovery_timer: threading.Timer | None = None  # the second start-up recovery pass
+    # Posts the channel message while CXone is asked, so Slack never delays a call;
+    # None: posted first, in the dial's thread (tests that want one order).
+    announce_executor: Executor | None = None
 
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""
@@ -42,19 +45,30 @@ class DialFrontEnd:
             self.place_and_report(request)
 
     def place_and_report(self, request: DialRequest) -> None:
-        post = self._announce(request)
+        announced = self._start_announcing(request)
         try:
             final = self.service.place(request)
-            self.reporter.report(final, post)
+            self.reporter.report(final, announced.result())
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
             return
         self.home.refresh_after(final)
 
+    def _start_announcing(self, request: DialRequest) -> Future[ChannelPost | None]:
+        """The channel post goes up as the call starts, beside the dial (Slack's answer
+        is awaited only to report the outcome in its thread)."""
+        if self.announce_executor is not None:
+            try:
+                return self.announce_executor.submit(self._announce, request)
+            except RuntimeError:  # shutting down: post it here
+                pass
+        done: Future[ChannelPost | None] = Future()
+        done.set_result(self._announce(request))
+        return done
+
     def _announce(self, request: DialRequest) -> ChannelPost | None:
-        """The channel post goes up as the call starts, so the channel reads "is calling"
-        only while CXone is asked, and a crash leaves a post the restart can correct.
-        Nothing here may keep the call from being placed."""
+        """The channel reads "is calling" only while CXone is asked, and a crash leaves a
+        post the restart can correct. Nothing here may keep the call from being placed."""
         try:
             return self.reporter.announce(request)
         except Exception:
