@@ -353,7 +353,7 @@ class Store:
         if states:
             query = query.where(dial_requests.c.state.in_([DialState(s).value for s in states]))
         with self.engine.connect() as connection:
-            return [_request(row) for row in connection.execute(query)]
+            return [_request(row) for row in connection.execute(query.limit(limit))]
 
 
 def _trim(text: str, limit: int) -> str:
