@@ -11,7 +11,9 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 
+from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
@@ -26,7 +28,7 @@ from bot.startup import (
     quiet_bolt_token_warning,
     warn_if_cxone_unreachable,
 )
-from bot.stop_signal import wait_for_signal
+from bot.stop_signal import STOP_SIGNALS, listening_for, wait_for_signal
 from bot.store import StoreError
 
 HTTP_THREADS = 16
@@ -50,9 +52,10 @@ def warn_about_near_misses() -> None:
         log.warning(sentence)
 
 
-def wait_for_stop_signal() -> None:
-    """Until SIGTERM or SIGINT; later ones are ignored so that dials in flight finish."""
-    received = wait_for_signal((signal.SIGTERM, signal.SIGINT))
+def wait_for_stop_signal(wait: Callable[[], signal.Signals] | None = None) -> None:
+    """Until SIGTERM or SIGINT; later ones are ignored so that dials in flight finish.
+    `wait` is listening_for()'s, entered before serving so an early signal is kept."""
+    received = wait() if wait is not None else wait_for_signal(STOP_SIGNALS)
     log.info("received %s; stopping", received.name)
 
 
@@ -62,22 +65,34 @@ def run(settings: Settings) -> int:
     check_bot_token(client, settings)
     warn_if_cxone_unreachable(settings)
     app = build_app(settings, client=client)
-    if settings.slack_app_token is not None:
-        from bot.socket_mode import SocketModeHandler
+    # The handlers go in before anyone can reach the bot: a SIGTERM right after
+    # /healthz first answers is a clean stop, not the default death.
+    with listening_for(STOP_SIGNALS) as wait:
+        if settings.slack_app_token is not None:
+            return serve_socket_mode(app, settings, wait)
+        return serve_http(app, settings, wait)
 
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        try:
-            handler.connect()
-        except (SlackClientError, OSError) as error:
-            shutdown(app)
-            raise check_app_token_error(error, settings) from None
-        log.info("connected to Slack in Socket Mode")
-        try:
-            wait_for_stop_signal()
-        finally:
-            handler.close()
-            shutdown(app)
-        return 0
+
+def serve_socket_mode(app: App, settings: Settings, wait: Callable[[], signal.Signals]) -> int:
+    from bot.socket_mode import SocketModeHandler
+
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    try:
+        handler.connect()
+    except (SlackClientError, OSError) as error:
+        shutdown(app)
+        raise check_app_token_error(error, settings) from None
+    log.info("connected to Slack in Socket Mode")
+    try:
+        wait_for_stop_signal(wait)
+    finally:
+        handler.close()
+        shutdown(app)
+    return 0
+
+
+def serve_http(app: App, settings: Settings, wait: Callable[[], signal.Signals]) -> int:
     secret = settings.slack_signing_secret
     server = HttpServer(
         app,
@@ -93,7 +108,7 @@ def run(settings: Settings) -> int:
         raise bind_error(settings, error) from None
     log.info("listening on %s:%d (POST /slack/events, GET /healthz)", settings.host, server.port)
     try:
-        wait_for_stop_signal()
+        wait_for_stop_signal(wait)
     finally:
         server.stop()
         shutdown(app)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stop_signal import wait_for_signal
+from bot.stop_signal import listening_for, wait_for_signal
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND_SECONDS = 60  # a healthy run takes a few seconds, even on a loaded machine
@@ -186,3 +186,14 @@ def test_a_signal_after_the_wait_is_ignored_instead_of_ending_the_process(restor
 
     os.kill(os.getpid(), signal.SIGTERM)  # the default action would end pytest here
     time.sleep(0.01)
+
+
+def test_a_signal_between_listening_and_waiting_is_kept(restore_handlers):
+    """The sandbox said "Press Ctrl-C" before its handlers were in: a SIGINT in between
+    was lost when SIGINT started ignored (the sandbox then never stopped), and a SIGTERM
+    there would end app.py uncleanly. listening_for() is entered before the words."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with listening_for() as wait:
+        os.kill(os.getpid(), signal.SIGINT)  # before wait(): neither lost nor fatal
+        time.sleep(0.01)
+        assert wait() is signal.SIGINT
