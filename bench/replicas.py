@@ -45,7 +45,7 @@ from bench.targets import OurApp
 REUSE_PORT_APP = Path(__file__).resolve().parent / "reuse_port_app.py"
 BEGIN = "<!-- replicas:begin (written by python -m bench.replicas) -->"
 END = "<!-- replicas:end -->"
-READY_LINE = "listening on port"  # app.py logs it once its own server is up
+READY_LINE = "listening on "  # app.py logs it once its own server is up ("listening on HOST:PORT")
 CLIENTS = 50
 
 

@@ -8,13 +8,120 @@ errors into one line per problem, naming the variable and what it is for.
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+import phonenumbers
+from dotenv import dotenv_values
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[frozenset[str], NoDecode]
+
+
+# --- checks a new admin trips over (issue 11) ------------------------------------------
+# Each refused value is named with what the variable is for and a good example.
+
+REQUIRED_TEXT = (
+    "slack_bot_token",
+    "cxone_base_url",
+    "cxone_oauth_client_id",
+    "cxone_oauth_client_secret",
+)
+# The values .env.example ships with (xoxb-your-bot-token, your-client-id, ...).
+PLACEHOLDER = re.compile(r"(?i)(xox[a-z]-|xapp-)?your-[a-z0-9-]+")
+PLACEHOLDER_CHECKED = (
+    "slack_bot_token",
+    "slack_app_token",
+    "slack_signing_secret",
+    "cxone_oauth_client_id",
+    "cxone_oauth_client_secret",
+    "cxone_outbound_campaign_id",
+    "cxone_default_contact_id",
+    "cxone_access_key_id",
+    "cxone_access_key_secret",
+    "cxone_tenant_id",
+)
+EXAMPLES = {
+    "slack_bot_token": "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp",
+    "slack_signing_secret": "8f2b1c0e7d6a5f4e3d2c1b0a9f8e7d6c",
+    "slack_app_token": "xapp-1-A0123ABCD-1234567890-abcdef",
+    "slack_api_url": "https://slack.com/api/",
+    "port": "3000",
+    "host": "0.0.0.0",
+    "log_level": "INFO",
+    "cxone_base_url": "https://api-us-2.cxone.com",
+    "cxone_oauth_client_id": "<the client id of your CXone OAuth client>",
+    "cxone_oauth_client_secret": "<the secret CXone showed when the client was created>",
+    "cxone_token_url": "https://api-us-2.cxone.com/oauth/token",
+    "cxone_outbound_campaign_id": "<the id of your Personal Connection campaign>",
+    "cxone_default_contact_id": "<the id of a CXone contact>",
+    "cxone_http_timeout": "10",
+    "database_url": "sqlite:///dialbot.db",
+    "dial_admins": "U0123ABCD,U0456EFGH",
+    "dial_supervisors": "U0123ABCD",
+    "dial_notify_channel": "C0123ABCD",
+    "dial_default_region": "US",
+    "dial_allowed_regions": "US,CA",
+    "dial_mask_numbers": "true",
+    "dial_confirm_ttl_seconds": "600",
+    "dial_rate_limit_per_minute": "5",
+}
+TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+USER_ID = re.compile(r"[UW][A-Z0-9]+")
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
+FIND_USER_ID = "in Slack, the person's profile → ⋮ More → Copy member ID gives it"
+FIND_CHANNEL_ID = "in Slack, click the channel's name: its About tab ends with the Channel ID"
+REGION_ALIASES = {"UK": "GB", "EN": "GB", "USA": "US", "EU": "a country such as DE or FR"}
+
+
+def check_token_kind(field: str, token: str) -> None:
+    prefix = TOKEN_PREFIXES.get(field, "")
+    if not token.startswith(prefix):
+        raise ValueError(f"a token that starts with {token[:5]!r}, not {prefix!r}")
+
+
+def check_user_id(item: str) -> None:
+    if not USER_ID.fullmatch(item):
+        raise ValueError(
+            f"{item!r} is not a Slack user id; it takes ids (U… or W…), not names: {FIND_USER_ID}"
+        )
+
+
+def check_channel_id(value: str) -> None:
+    if not CHANNEL_ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a Slack channel id; it takes the id (C…, G… or D…), not the "
+            f"name: {FIND_CHANNEL_ID}"
+        )
+
+
+def check_region(region: str) -> None:
+    region = region.strip().upper()
+    if region in phonenumbers.SUPPORTED_REGIONS:
+        return
+    hint = f"; did you mean {REGION_ALIASES[region]}?" if region in REGION_ALIASES else ""
+    raise ValueError(f"{region!r} is not an ISO 3166 two-letter region code{hint}")
+
+
+def check_url_host(url: str) -> None:
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError as error:
+        raise ValueError(f"{url!r} is not a URL ({error})") from None
+    if not host:
+        raise ValueError(f"{url!r} names no host")
 
 
 class ConfigError(Exception):
@@ -216,6 +323,82 @@ class Settings(BaseSettings):
         "(left out: kept forever)",
     )
 
+    # --- what it logs (issue 11; HOST is with issue 15's above) -----------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="how much the bot logs (DEBUG, INFO, WARNING or ERROR)"
+    )
+
+    # --- values a new admin gets wrong, refused at start (issue 11) -------------------
+
+    @field_validator(*REQUIRED_TEXT, "slack_signing_secret", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("it is set but empty")
+        return value
+
+    @field_validator(*PLACEHOLDER_CHECKED, mode="before")
+    @classmethod
+    def _not_a_placeholder(cls, value: object) -> object:
+        if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip()):
+            raise ValueError(f"{value.strip()!r} is the placeholder from .env.example")
+        return value
+
+    @field_validator("slack_app_token", mode="before")
+    @classmethod
+    def _blank_app_token_is_http_mode(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_kind(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None:
+            check_token_kind(info.field_name or "", value.get_secret_value())
+        return value
+
+    @field_validator("dial_admins", "dial_supervisors")
+    @classmethod
+    def _user_ids(cls, value: frozenset[str]) -> frozenset[str]:
+        for item in value:
+            check_user_id(item)
+        return value
+
+    @field_validator("dial_notify_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_channel_id(value.strip())
+            return value.strip()
+        return value
+
+    @field_validator("dial_default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        check_region(value)
+        return value
+
+    @field_validator("dial_allowed_regions")
+    @classmethod
+    def _known_regions(cls, value: frozenset[str]) -> frozenset[str]:
+        regions = frozenset(region.upper() for region in value)
+        for region in sorted(regions):
+            check_region(region)
+        return regions
+
+    @field_validator("cxone_base_url", "slack_api_url", "cxone_token_url")
+    @classmethod
+    def _has_a_host(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().startswith(("http://", "https://")):
+            check_url_host(value)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("dial_admins", "dial_supervisors", "dial_allowed_regions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -283,8 +466,14 @@ def purpose(name: str) -> str:
     return (field.description or "") if field else ""
 
 
+def example(name: str) -> str:
+    """ " Example: NAME=value." for a variable with a known good example, else ""."""
+    value = EXAMPLES.get(name.lower())
+    return f" Example: {name.upper()}={value}." if value else ""
+
+
 def not_set(name: str, why: str = "") -> str:
-    return f"{name.upper()} is not set: it is {purpose(name)}.{why}"
+    return f"{name.upper()} is not set: it is {purpose(name)}.{why}{example(name)}"
 
 
 def describe_errors(error: ValidationError) -> str:
@@ -296,10 +485,13 @@ def describe_errors(error: ValidationError) -> str:
             lines.append(not_set(name))
         elif problem["type"] == "literal_error":
             accepted = problem["ctx"]["expected"].replace("'", "")
-            lines.append(f"{name} is not valid (accepted: {accepted}): it is {purpose(name)}.")
+            lines.append(
+                f"{name} is not valid (accepted: {accepted}): it is {purpose(name)}."
+                + example(name)
+            )
         else:
             reason = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{name} is not valid ({reason}): it is {purpose(name)}.")
+            lines.append(f"{name} is not valid ({reason}): it is {purpose(name)}.{example(name)}")
     return "\n".join(lines)
 
 
@@ -371,3 +563,37 @@ def validated(settings: Settings) -> Settings:
     if problems:
         raise ConfigError("\n".join(problems))
     return settings
+
+
+# --- names close to a setting's (issue 11) ---------------------------------------------
+# DIAL_ADMIN=U0123 is ignored (extra="ignore") and nobody may link: say so at start.
+OUR_PREFIXES = ("DIAL_", "CXONE_", "SLACK_")
+NEAR_PREFIXED = 0.78  # CXONE_CAMPAIGN_ID is caught; Bolt's SLACK_CLIENT_SECRET is not
+NEAR_OTHER = 0.9  # LOGLEVEL is caught; HOSTNAME and HOSTS are not
+
+
+def near_misses(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> list[str]:
+    """One sentence per variable (environment or `.env`) whose name is not a setting's
+    but close to one."""
+    known = {name.upper() for name in Settings.model_fields}
+    found: list[str] = []
+    sources = [("the environment", list(environ))]
+    if env_file is not None and env_file.is_file():
+        sources.append((str(env_file), list(dotenv_values(env_file))))
+    for where, names in sources:
+        for name in sorted(names):
+            match = _close_to(name.upper(), known)
+            if match:
+                found.append(
+                    f"{name} (in {where}) is not a dialbot setting and is ignored; "
+                    f"did you mean {match}? It is {purpose(match)}."
+                )
+    return found
+
+
+def _close_to(name: str, known: set[str]) -> str | None:
+    if name in known:
+        return None
+    cutoff = NEAR_PREFIXED if name.startswith(OUR_PREFIXES) else NEAR_OTHER
+    matches = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
+    return matches[0] if matches else None

@@ -407,7 +407,7 @@ class DialService:
                 outcome = Unknown(messages.PLACER_CRASHED, correlation_id=None, attempts=1)
         state, fields = _outcome_fields(outcome)
         self.metrics.dial_finished(str(state))
-        rlog.info(messages.LOG_OUTCOME, state, fields.get("call_id"), fields.get("correlation_id"))
+        log_outcome(rlog, outcome)
         try:
             saved = self.store.move(request.id, DialState.DIALING, state, **fields)
             if saved is not None:
@@ -644,6 +644,23 @@ def call_order(request: DialRequest) -> CallOrder:
         contact_id=request.contact_id or None,
         requester_id=request.requester_id,
         channel_id=request.channel_id,
+    )
+
+
+def log_outcome(rlog: logging.LoggerAdapter, outcome: DialOutcome) -> None:
+    """One line per outcome: WARNING when a customer may have been rung, else INFO;
+    always CXone's status (or that there was none) and correlation id, never "None"."""
+    correlation_id = outcome.correlation_id or messages.NO_CORRELATION_ID
+    if isinstance(outcome, Placed):
+        call_id = outcome.call_id or messages.NO_CALL_ID
+        rlog.info(messages.LOG_OUTCOME_PLACED, call_id, correlation_id, outcome.attempts)
+        return
+    status = f"HTTP {outcome.status}" if outcome.status is not None else messages.NO_STATUS
+    if isinstance(outcome, Rejected):
+        rlog.info(messages.LOG_OUTCOME_REJECTED, status, correlation_id, outcome.reason)
+        return
+    rlog.warning(
+        messages.LOG_OUTCOME_UNKNOWN, status, correlation_id, outcome.attempts, outcome.reason
     )
 
 

@@ -509,6 +509,44 @@ def recovered_unknown(number_shown: str, advice: str) -> str:
     )
 
 
+# --- the channel post once the call has an outcome (issue 11) ------------------------
+# chat.update turns "is calling" into one of these: the outcome first, in words and
+# emoji, so someone skimming the channel is never told a call is going on when it ended.
+
+
+def parent_placed(requester_id: str, number_shown: str, agent: str, call_id: str | None) -> str:
+    call = f"; CXone call id `{call_id}`" if call_id else ""
+    who = mention(requester_id)
+    return f":white_check_mark: Call placed: {who} called {number_shown} {agent}{call}."
+
+
+def parent_not_placed(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":x: Not placed: no call to {number_shown} was placed for {mention(requester_id)} "
+        f"{agent}. The thread says why."
+    )
+
+
+def parent_unknown(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":warning: Outcome unknown: {mention(requester_id)}'s call to {number_shown} {agent} "
+        "may or may not have been placed. Check CXone before dialing again; the thread "
+        "says what to check."
+    )
+
+
+def parent_recovered(requester_id: str, number_shown: str, agent: str) -> str:
+    return (
+        f":warning: Outcome unknown: the bot restarted while {mention(requester_id)}'s call "
+        f"to {number_shown} {agent} was being placed. Check CXone before dialing again; "
+        "the thread says what to check."
+    )
+
+
+def as_agent(requester_id: str, agent_user_id: str, agent_id: str) -> str:
+    return _as_agent(requester_id, agent_user_id, agent_id)
+
+
 def _call_id_words(call_id: str | None) -> str:
     return f" (CXone call id `{call_id}`)" if call_id else ""
 
@@ -721,13 +759,30 @@ def _day(moment: datetime) -> str:
 LOG_PREPARED = "prepared dial to %s as agent %s for %s (expires %s)"
 LOG_REFUSED = "refused %s for %s: %s"
 LOG_CLAIMED = "claimed by %s; placing the call to %s as agent %s"
-LOG_OUTCOME = "outcome %s (call id %s, correlation id %s)"
+# Outcomes (issue 11). WARNING is kept for outcomes that may have rung a customer: an
+# operator filtering on WARNING sees exactly the calls to check against CXone. A
+# rejection certainly rang no one and the requester is told why in Slack, so it is INFO.
+LOG_OUTCOME_PLACED = "outcome placed: CXone call id %s, correlation id %s, %d attempt(s)"
+LOG_OUTCOME_REJECTED = "outcome rejected, no call placed: CXone status %s, correlation id %s: %s"
+LOG_OUTCOME_UNKNOWN = (
+    "outcome unknown, CXone may have rung the customer: CXone status %s, correlation id %s, "
+    "%d attempt(s): %s"
+)
+NO_CALL_ID = "none (no call id in CXone's answer)"
+NO_CORRELATION_ID = "none given"
+NO_STATUS = "none (no answer from CXone, or the connection broke)"
 LOG_STORE_FAILED = "database failed during %s: %s"
 LOG_FINAL_STATE_NOT_SAVED = "could not save outcome %s: state was no longer dialing"
 LOG_PLACER_CRASHED = "the call placer raised instead of returning an outcome; recorded as unknown"
 LOG_SLACK_FAILED = "Slack %s failed: %s"
 LOG_FALLBACK_PRIVATE = "cannot post in channel %s (%s); sending the outcome privately"
-LOG_RECOVERED = "recovered stuck dial (was dialing since %s); outcome unknown"
+LOG_PARENT_NOT_UPDATED = (
+    "could not update the channel post %s to the outcome (%s); the thread reply stands"
+)
+LOG_RECOVERED = (
+    "outcome unknown, CXone may have rung the customer: the bot stopped while placing it "
+    "(dialing since %s), so no CXone status or correlation id was recorded"
+)
 LOG_AGENT_MAP = "DIAL_AGENT_MAP %s: %s"  # the path, then import_summary() or imported_row()
 LOG_AGENT_MAP_PROBLEM = "DIAL_AGENT_MAP %s: %s"
 LOG_UNHANDLED = "unhandled error (reference %s)"

@@ -168,3 +168,41 @@ def test_a_bad_retention_names_the_variable(env, value):
         load_settings()
     assert "DIAL_RETENTION_DAYS" in str(error.value)
     assert "finished dial requests are kept" in str(error.value)
+
+
+# --- issue 11: names close to a setting's ---------------------------------------------
+
+
+def test_names_close_to_a_setting_are_found_in_the_environment_and_the_env_file(tmp_path):
+    from bot.config import near_misses
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("DIAL_NOTIFY_CHANEL=C0NOTIFY\nPORT=3000\n")
+    environ = {
+        "DIAL_ADMIN": "U0ADMIN",
+        "CXONE_CLIENT_ID": "x",
+        "LOGLEVEL": "DEBUG",
+        # Not ours, and not to be warned about:
+        "SLACK_CLIENT_SECRET": "bolt-oauth",
+        "HOSTNAME": "box",
+        "HOSTS": "a,b",
+        "PATH": "/bin",
+        "DIAL_ADMINS": "U0ADMIN",
+    }
+
+    found = near_misses(environ, env_file)
+
+    assert [sentence.split()[0] for sentence in found] == [
+        "CXONE_CLIENT_ID",
+        "DIAL_ADMIN",
+        "LOGLEVEL",
+        "DIAL_NOTIFY_CHANEL",
+    ]
+    assert "did you mean DIAL_ADMINS?" in found[1] and "(in the environment)" in found[1]
+    assert f"(in {env_file})" in found[3] and "DIAL_NOTIFY_CHANNEL" in found[3]
+
+
+def test_no_env_file_no_near_misses_from_it(tmp_path):
+    from bot.config import near_misses
+
+    assert near_misses({}, tmp_path / "missing.env") == []

@@ -87,6 +87,37 @@ def test_update_changes_a_posted_message_and_refuses_unknown_ones(slack, client)
     assert raised.value.response["error"] == "message_not_found"
 
 
+def test_update_keeps_what_it_is_not_given_and_marks_the_edit(slack, client):
+    posted = client.chat_postMessage(
+        channel="C0DEMO", text="Dialing…", blocks=[{"type": "divider"}], metadata=None
+    )
+    updated = client.chat_update(channel="C0DEMO", ts=posted["ts"], text="Call placed")
+
+    (message,) = slack.messages("C0DEMO")
+    assert message["blocks"] == [{"type": "divider"}]  # left out: kept, as Slack does
+    assert updated["channel"] == "C0DEMO" and updated["text"] == "Call placed"
+    assert message["edited"]["user"] == slack.bot_user_id
+    assert float(message["edited"]["ts"]) > float(posted["ts"])  # when it was edited
+
+
+def test_update_refuses_what_slack_refuses(slack, client):
+    posted = client.chat_postMessage(channel="C0DEMO", text="mine")
+    theirs = slack.post_as_person("C0DEMO", "U0ALICE", "a person's message")
+
+    def error_of(**args):
+        with pytest.raises(SlackApiError) as raised:
+            client.chat_update(**args)
+        return raised.value.response["error"]
+
+    assert error_of(channel="C0DEMO", ts=theirs, text="x") == "cant_update_message"
+    assert error_of(channel="", ts=posted["ts"], text="x") == "channel_not_found"
+    assert error_of(channel="C0OTHER", ts=posted["ts"], text="x") == "message_not_found"
+    with pytest.warns(UserWarning):
+        assert error_of(channel="C0DEMO", ts=posted["ts"]) == "no_text"
+    texts = sorted(m["text"] for m in slack.messages("C0DEMO"))
+    assert texts == ["a person's message", "mine"]
+
+
 def test_post_ephemeral_answers_message_ts(client):
     response = client.chat_postEphemeral(channel="C0DEMO", user="U0ALICE", text="only you")
     assert response["message_ts"]

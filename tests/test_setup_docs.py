@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -38,10 +39,28 @@ def clean_environment(monkeypatch):
         monkeypatch.delenv(name.upper(), raising=False)
 
 
-def test_env_example_as_it_is_runs_the_mode_the_manifest_sets_up(clean_environment):
-    manifest = yaml.safe_load(MANIFEST.read_text())
+PLACEHOLDER_LINES = re.compile(r"^([A-Z][A-Z0-9_]*)=(\S*your-\S*)$", re.M)
 
-    settings = Settings(_env_file=EXAMPLE)
+
+def test_env_example_as_it_is_is_refused_naming_each_placeholder(clean_environment):
+    placeholders = PLACEHOLDER_LINES.findall(EXAMPLE.read_text())
+    assert len(placeholders) >= 5
+
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=EXAMPLE)
+
+    refused = {str(problem["loc"][0]).upper() for problem in raised.value.errors()}
+    assert refused == {name for name, _ in placeholders}
+
+
+def test_env_example_filled_in_runs_the_mode_the_manifest_sets_up(clean_environment, tmp_path):
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    filled = PLACEHOLDER_LINES.sub(
+        lambda line: f"{line[1]}={line[2].replace('your-', 'real-')}", EXAMPLE.read_text()
+    )
+    (tmp_path / ".env").write_text(filled)
+
+    settings = Settings(_env_file=tmp_path / ".env")
 
     assert settings.socket_mode is manifest["settings"]["socket_mode_enabled"] is True
 

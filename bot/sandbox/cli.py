@@ -9,7 +9,7 @@ from collections.abc import Callable
 from bot import messages
 from bot.sandbox.cxone import CXoneSandbox
 from bot.sandbox.cxone_agent import AgentApiSandbox
-from bot.stop_signal import STOP_SIGNALS, wait_for_signal
+from bot.stop_signal import STOP_SIGNALS, listening_for
 
 DEFAULT_PORT = 8700
 DEFAULT_SECRET = "demo-secret"
@@ -122,12 +122,15 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
-        if isinstance(sandbox, AgentApiSandbox):
-            print_settings = lambda: _print_agent_settings(sandbox, args)  # noqa: E731
-        else:
-            print_settings = lambda: _print_settings(sandbox, args)  # noqa: E731
-        wait_for_signal(STOP_SIGNALS, on_ready=print_settings)
-    except KeyboardInterrupt:  # Ctrl-C before the wait began
+        # Handlers first, then "Press Ctrl-C": a Ctrl-C or SIGTERM right after the
+        # words is waited for, not lost (SIGINT started ignored) nor fatal.
+        with listening_for(STOP_SIGNALS) as wait:
+            if isinstance(sandbox, AgentApiSandbox):
+                _print_agent_settings(sandbox, args)
+            else:
+                _print_settings(sandbox, args)
+            wait()
+    except KeyboardInterrupt:  # Ctrl-C before the handlers were installed
         pass
     finally:
         for number, handler in previous.items():

@@ -218,9 +218,9 @@ class Demo:
         self._state_reads(cxone)
 
         out.section("5. #sales got:")
-        self._channel(slack.posts(SALES))
+        self._channel(slack, SALES)
         out.section("6. #dial-log (the notification channel, DIAL_NOTIFY_CHANNEL) got:")
-        self._channel(slack.posts(DIAL_LOG))
+        self._channel(slack, DIAL_LOG)
         last = 6
         if self.via == "modal":
             steps.home_after(last := 7)
@@ -323,8 +323,9 @@ class Demo:
             3,
         )
 
-    def _channel(self, posts: list[dict[str, Any]]) -> None:
+    def _channel(self, slack: Any, channel: str) -> None:
         out = self.out
+        posts = slack.posts(channel)
         if not posts:
             out.say("nothing.", 3)
             return
@@ -334,6 +335,9 @@ class Demo:
                 out.box(render_message(post, self.names), indent=5)
             else:
                 out.box(render_message(post, self.names))
+                for update in slack.updates_of(post):
+                    out.say("then chat.update turned it into the outcome:", 5)
+                    out.box(render_message(update, self.names), indent=5)
 
     def _outcome(self, request: DialRequest) -> None:
         out = self.out
@@ -467,9 +471,17 @@ class _SlackSide:
 
     def posts(self, channel: str) -> list[dict[str, Any]]:
         return [
-            call.args
+            {**call.args, "ts": call.response.get("ts")}
             for call in self.api.calls_to("chat.postMessage")
             if call.ok and call.args.get("channel") == channel
+        ]
+
+    def updates_of(self, post: dict[str, Any]) -> list[dict[str, Any]]:
+        """What chat.update made of a post, in order."""
+        return [
+            call.args
+            for call in self.api.calls_to("chat.update")
+            if call.ok and call.args.get("ts") == post["ts"]
         ]
 
     def wait_for_post(self, channel: str) -> None:

@@ -369,10 +369,17 @@ class SlackApiStandIn(LocalHttpServer):
             self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
+    @staticmethod
+    def dm_channel(user_id: str) -> str:
+        """The id of the bot's direct-message conversation with `user_id` (D…)."""
+        return "D" + user_id[1:]
+
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if _is_user_id(channel):  # Slack posts in the bot's DM with them, and says which
+            channel = self.dm_channel(channel)
         if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
@@ -405,15 +412,28 @@ class SlackApiStandIn(LocalHttpServer):
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """chat.update as Slack answers it: the message at (channel, ts) takes the new
+        text, blocks and attachments (those left out are kept), gains `edited`, and is
+        answered with its channel, ts and text. Errors: channel_not_found without a
+        channel or for a user id (a DM is updated by the D… id chat.postMessage
+        answered), message_not_found for no such message, cant_update_message for one
+        the bot did not post, no_text when nothing is given to show."""
         channel, ts = args.get("channel"), args.get("ts")
+        if not channel or _is_user_id(channel):  # a DM is updated by its D… id only
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        edited_ts = self._next_ts()
         with self._lock:
             existing = self._messages.get((channel, ts))
             if existing is None:
                 return {"ok": False, "error": "message_not_found"}
+            if existing.fields.get("bot_id") != self.bot_id:
+                return {"ok": False, "error": "cant_update_message"}
             for name in ("text", "blocks", "attachments", "metadata"):
                 if args.get(name) is not None:
                     existing.fields[name] = _maybe_json(args[name])
-            existing.fields["edited"] = {"user": self.bot_user_id, "ts": ts}
+            existing.fields["edited"] = {"user": self.bot_user_id, "ts": edited_ts}
             message = dict(existing.fields)
         return {
             "ok": True,
@@ -422,6 +442,14 @@ class SlackApiStandIn(LocalHttpServer):
             "text": message.get("text", ""),
             "message": message,
         }
+
+    def post_as_person(self, channel: str, user_id: str, text: str) -> str:
+        """A message a person wrote in `channel` (the bot may not update it); its ts."""
+        ts = self._next_ts()
+        fields = {"type": "message", "user": user_id, "text": text, "ts": ts, "team": self.team_id}
+        with self._lock:
+            self._messages[(channel, ts)] = _Message(channel, ts, fields)
+        return ts
 
     def _delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = args.get("channel"), args.get("ts")
@@ -633,6 +661,10 @@ def _trigger_time(trigger: Any) -> float | None:
         return None
     value = int(parts[0])
     return value / 1000 if value > 10**11 else float(value)  # milliseconds, or seconds
+
+
+def _is_user_id(channel: str) -> bool:
+    return channel[:1] in ("U", "W")
 
 
 def _token_of(url_or_token: str) -> str:

@@ -243,6 +243,10 @@ def build_front_end(
         ),
         dial_executor=dial_executor
         or ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="dial"),
+        # A caller that brings its own dial executor (tests: inline) gets posts in order.
+        announce_executor=None
+        if dial_executor
+        else ThreadPoolExecutor(max_workers=DIAL_THREADS, thread_name_prefix="announce"),
         metrics=metrics,
         readiness=readiness,
     )
@@ -257,10 +261,11 @@ def build_app(
     recover: bool = True,
     admin: CXoneAdmin | None = None,
     follow_options: dict[str, float] | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """`recover`: recover stuck dials at start and pick up calls nobody follows;
     `follow_options`: CallFollowing's lease_seconds, scan_seconds, workers (tests)."""
-    metrics = build_metrics(settings)
+    metrics = metrics or build_metrics(settings)
     client = client or build_client(settings, metrics)
     store = store or open_store(settings)
     front = build_front_end(
@@ -364,6 +369,8 @@ def shutdown(app: App, *, wait: bool = True) -> None:
     if front.retention is not None:
         front.retention.stop()
     front.dial_executor.shutdown(wait=wait)
+    if front.announce_executor is not None:
+        front.announce_executor.shutdown(wait=wait)
     if front.service.readiness is not None:
         front.service.readiness.close()
     if front.service.email_linker is not None:

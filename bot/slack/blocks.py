@@ -186,6 +186,22 @@ def parent_message(request: DialRequest, *, number_shown: str) -> Message:
     return _render(text, [_section(text)])
 
 
+def parent_final(request: DialRequest, *, number_shown: str, recovered: bool = False) -> Message:
+    """The channel post once the call has an outcome (chat.update of parent_message):
+    the outcome first, in words and emoji; `recovered` for a restart's unknown."""
+    agent = messages.as_agent(request.requester_id, request.agent_user_id, request.agent_id)
+    who = request.requester_id
+    if recovered:
+        text = messages.parent_recovered(who, number_shown, agent)
+    elif request.state == DialState.PLACED:
+        text = messages.parent_placed(who, number_shown, agent, _from_cxone(request.call_id))
+    elif request.state == DialState.REJECTED:
+        text = messages.parent_not_placed(who, number_shown, agent)
+    else:
+        text = messages.parent_unknown(who, number_shown, agent)
+    return _render(text, [_section(text)])
+
+
 def outcome_message(request: DialRequest) -> Message:
     """The outcome, posted as a reply in the parent's thread."""
     if request.state == DialState.PLACED:

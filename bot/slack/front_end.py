@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from bot.request_log import request_log
 from bot.retention_pass import RetentionPass
 from bot.slack.dial_modal import DialModal
 from bot.slack.home import AppHome
-from bot.slack.reporter import OutcomeReporter
+from bot.slack.reporter import ChannelPost, OutcomeReporter
 from bot.slack.users import UserDirectory
 from bot.store import DialRequest
 
@@ -66,6 +66,10 @@ class DialFrontEnd:
         except Exception:
             log.exception(messages.LOG_UNHANDLED, "after the ack")
 
+    # Posts the channel message while CXone is asked, so Slack never delays a call;
+    # None: posted first, in the dial's thread (tests that want one order).
+    announce_executor: Executor | None = None
+
     def start_dial(self, request: DialRequest) -> None:
         """Place a claimed request on the dial pool and report its outcome."""
         try:
@@ -74,12 +78,34 @@ class DialFrontEnd:
             self.place_and_report(request)
 
     def place_and_report(self, request: DialRequest) -> None:
+        announced = self._start_announcing(request)
         try:
             final = self.service.place(request)
-            self.reporter.report(final)
+            self.reporter.report(final, announced.result())
             if self.following is not None and final.session_id:
                 self.following.follow(final)
         except Exception:
             request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
             return
         self.home.refresh_after(final)
+
+    def _start_announcing(self, request: DialRequest) -> Future[ChannelPost | None]:
+        """The channel post goes up as the call starts, beside the dial (Slack's answer
+        is awaited only to report the outcome in its thread)."""
+        if self.announce_executor is not None:
+            try:
+                return self.announce_executor.submit(self._announce, request)
+            except RuntimeError:  # shutting down: post it here
+                pass
+        done: Future[ChannelPost | None] = Future()
+        done.set_result(self._announce(request))
+        return done
+
+    def _announce(self, request: DialRequest) -> ChannelPost | None:
+        """The channel reads "is calling" only while CXone is asked, and a crash leaves a
+        post the restart can correct. Nothing here may keep the call from being placed."""
+        try:
+            return self.reporter.announce(request)
+        except Exception:
+            request_log(request.id, log).exception(messages.LOG_UNHANDLED, request.id)
+            return None

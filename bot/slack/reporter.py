@@ -70,6 +70,14 @@ class Presentation:
         return mask_number(e164) if self.mask_numbers else self.display(e164)
 
 
+@dataclass(frozen=True)
+class ChannelPost:
+    """The channel post naming a call: where chat.update and the thread reply go."""
+
+    channel: str
+    ts: str
+
+
 class OutcomeReporter:
     def __init__(
         self,
@@ -189,40 +197,11 @@ class OutcomeReporter:
 
     # --- after a dial ------------------------------------------------------------------
 
-    def report(self, request: DialRequest) -> None:
-        """After a dial: channel post + thread reply (or privately), notification, final card."""
+    def announce(self, request: DialRequest) -> ChannelPost | None:
+        """Before CXone is asked: the channel post naming the call ("is calling …"),
+        whose thread gets the outcome and which report() turns into the outcome. None
+        when the bot cannot post there (the outcome then goes to the requester privately)."""
         shown = self.presentation.shown_in_channels(request.phone_number)
-        surface = self.card_surface(request)
-        if not self._post_in_channel(request, shown):
-            private = blocks.private_outcome(request, number_shown=shown)
-            self._privately(request, self.private_surface(request), private)
-        self._notify(request, shown)
-        if not surface.replace(self.card(request)):
-            request_log(request.id, log).info(
-                messages.LOG_SLACK_FAILED, "final card", "the card's surface refused"
-            )
-
-    def report_recovered(self, request: DialRequest) -> None:
-        """A request found DIALING at start-up: its outcome is unknown; tell the requester."""
-        shown = self.presentation.shown_in_channels(request.phone_number)
-        text = messages.recovered_unknown(shown, messages.UNKNOWN_ADVICE)
-        told = False
-        if request.parent_ts:
-            told = self._post(
-                request,
-                "thread reply",
-                channel=request.channel_id,
-                thread_ts=request.parent_ts,
-                text=text,
-            )
-        if not told:
-            self._privately(request, self.private_surface(request), blocks.text_message(text))
-        self._notify(request, shown)
-
-    # --- internals ------------------------------------------------------------------
-
-    def _post_in_channel(self, request: DialRequest, shown: str) -> bool:
-        rlog = request_log(request.id, log)
         parent = blocks.parent_message(request, number_shown=shown)
         try:
             answer = self.client.chat_postMessage(
@@ -232,29 +211,88 @@ class OutcomeReporter:
                 **parent.as_kwargs(),
             )
         except SlackClientError as error:
-            rlog.info(
+            request_log(request.id, log).info(
                 messages.LOG_FALLBACK_PRIVATE, request.channel_id, describe_slack_error(error)
             )
-            return False
+            return None
         ts = answer.get("ts")
-        if ts:
-            self.service.record_parent_message(request.id, ts)
+        if not ts:
+            return None
+        self.service.record_parent_message(request.id, ts)
+        # chat.update wants the conversation's id, which a post to a user id (a DM) returns.
+        return ChannelPost(channel=answer.get("channel") or request.channel_id, ts=ts)
+
+    def report(self, request: DialRequest, post: ChannelPost | None) -> None:
+        """After a dial: the thread reply and the channel post updated to the outcome (or
+        the outcome privately), the notification, the final card."""
+        shown = self.presentation.shown_in_channels(request.phone_number)
+        surface = self.card_surface(request)
+        if post is None or not self._reply_in_thread(request, post, shown):
+            private = blocks.private_outcome(request, number_shown=shown)
+            self._privately(request, self.private_surface(request), private)
+        self._notify(request, shown)
+        if not surface.replace(self.card(request)):
+            request_log(request.id, log).info(
+                messages.LOG_SLACK_FAILED, "final card", "the card's surface refused"
+            )
+
+    def report_recovered(self, request: DialRequest) -> None:
+        """A request found DIALING at start-up: its outcome is unknown; tell the requester,
+        in the thread of its channel post (then turned into the outcome) when it has one."""
+        shown = self.presentation.shown_in_channels(request.phone_number)
+        text = messages.recovered_unknown(shown, messages.UNKNOWN_ADVICE)
+        told = False
+        if request.parent_ts:
+            # The thread reply's answer names the conversation: for a DM (channel_id is
+            # then the requester's user id) chat.update needs that D… id.
+            answer = self._post_answer(
+                request,
+                "thread reply",
+                channel=request.channel_id,
+                thread_ts=request.parent_ts,
+                text=text,
+            )
+            told = answer is not None
+            channel = (answer or {}).get("channel") or request.channel_id
+            final = blocks.parent_final(request, number_shown=shown, recovered=True)
+            self._update_parent(request, ChannelPost(channel, request.parent_ts), final)
+        if not told:
+            self._privately(request, self.private_surface(request), blocks.text_message(text))
+        self._notify(request, shown)
+
+    # --- internals ------------------------------------------------------------------
+
+    def _reply_in_thread(self, request: DialRequest, post: ChannelPost, shown: str) -> bool:
+        """The outcome in the post's thread, then the post itself turned into the outcome.
+        The update comes second and its failure is only logged: the thread reply stands."""
         outcome = blocks.outcome_message(request)
         try:
             reply = self.client.chat_postMessage(
-                channel=request.channel_id,
-                thread_ts=ts,
+                channel=post.channel,
+                thread_ts=post.ts,
                 unfurl_links=False,
                 unfurl_media=False,
                 **outcome.as_kwargs(),
             )
+            replied = True
+            if request.session_id and reply.get("ts"):  # a followed call: the reply is edited
+                self.service.record_messages(request.id, reply_ts=reply.get("ts"))
         except SlackClientError as error:
-            rlog.info(
-                messages.LOG_FALLBACK_PRIVATE, request.channel_id, describe_slack_error(error)
+            request_log(request.id, log).info(
+                messages.LOG_FALLBACK_PRIVATE, post.channel, describe_slack_error(error)
+            )
+            replied = False
+        self._update_parent(request, post, blocks.parent_final(request, number_shown=shown))
+        return replied
+
+    def _update_parent(self, request: DialRequest, post: ChannelPost, final: Message) -> bool:
+        try:
+            self.client.chat_update(channel=post.channel, ts=post.ts, **final.as_kwargs())
+        except SlackClientError as error:
+            request_log(request.id, log).warning(
+                messages.LOG_PARENT_NOT_UPDATED, post.ts, describe_slack_error(error)
             )
             return False
-        if request.session_id and reply.get("ts"):  # a followed call: the reply is edited
-            self.service.record_messages(request.id, reply_ts=reply.get("ts"))
         return True
 
     def _privately(self, request: DialRequest, surface: CardSurface, message: Message) -> None:
@@ -318,14 +356,17 @@ class OutcomeReporter:
         return True
 
     def _post(self, request: DialRequest, what: str, **kwargs: object) -> bool:
+        return self._post_answer(request, what, **kwargs) is not None
+
+    def _post_answer(self, request: DialRequest, what: str, **kwargs: object) -> Any:
+        """chat.postMessage's answer, or None (logged) when Slack refused."""
         try:
-            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+            return self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
         except SlackClientError as error:
             request_log(request.id, log).warning(
                 messages.LOG_SLACK_FAILED, what, describe_slack_error(error)
             )
-            return False
-        return True
+            return None
 
 
 def state_line(reading: StateReading | None, agent_name: str) -> str | None:

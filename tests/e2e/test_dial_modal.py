@@ -188,10 +188,11 @@ def test_a_double_submission_places_one_call(bot):
 def test_without_a_channel_the_outcome_is_a_dm_from_the_bot(bot):
     submission = bot.submit(ALICE, bot.modal_by_shortcut(ALICE), number=NUMBER)
     bot.wait_for_modal_outcome(submission)
-    parent, reply = wait_for(
-        lambda: len(bot.channel_posts(ALICE)) == 2 and bot.channel_posts(ALICE)
-    )
-    assert "is calling" in parent["text"] and "Call placed" in reply["text"]
+    dm = bot.slack.dm_channel(ALICE)  # chat.postMessage to ALICE answered with the DM's id
+    wait_for(lambda: bot.slack.calls_to("chat.update"))
+    parent, reply = wait_for(lambda: len(bot.slack.messages(dm)) == 2 and bot.slack.messages(dm))
+    assert parent["text"].startswith(":white_check_mark: Call placed")
+    assert "Call placed" in reply["text"] and reply["thread_ts"] == parent["ts"]
     assert bot.channel_posts(CHANNEL) == []
 
 

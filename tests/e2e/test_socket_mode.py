@@ -355,6 +355,8 @@ def test_a_wrong_app_token_stops_the_start_with_a_sentence(slack, cxone, socket_
     assert process.returncode == 2, log
     assert "dialbot cannot start" in log and "apps.connections.open" in log
     assert "invalid_auth" in log
+    (line,) = [line for line in log.splitlines() if line.startswith("SLACK_APP_TOKEN")]
+    assert "was refused by Slack" in line and "Example: SLACK_APP_TOKEN=xapp-" in line
     assert "xapp-1-A0DIALBOT-revoked" not in log and "Traceback" not in log
     assert socket_mode.connections_made == 0
 

@@ -1,8 +1,9 @@
 """Crash recovery: `python app.py` killed (SIGKILL) while CXone is still answering a dial.
 
-The dial's record was written as DIALING before CXone was asked, so it survives the
-crash; the next start marks it UNKNOWN and tells the requester what to check before
-dialing again. Nothing dials it again on its own: CXone sees one request in all.
+The dial's record was written as DIALING, and its channel post ("is calling …") went
+up, before CXone was asked, so both survive the crash; the next start marks it UNKNOWN,
+says in the post's thread what to check before dialing again and turns the post into
+"Outcome unknown". Nothing dials it again on its own: CXone sees one request in all.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     second = RunningApp(env, tmp_path)
     restarted = time.monotonic()
     try:
+        # The channel post went up before CXone was asked: the restart answers in its thread.
         told = wait_for(
-            lambda: [r for r in slack.responses_for(response_url) if "restarted" in r["text"]],
+            lambda: [m for m in slack.messages(CHANNEL) if m.get("thread_ts")],
             timeout=stuck_after + 15,
         )
         assert time.monotonic() - restarted >= stuck_after - 1  # never while it may be live
@@ -80,11 +82,21 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     finally:
         stderr = second.stop()
     assert second.process.returncode == 0, stderr
+    # The log: a WARNING naming the dial, since the customer may have been rung.
+    (recovered_line,) = [line for line in stderr.splitlines() if request_id in line]
+    assert " WARNING " in recovered_line and "outcome unknown" in recovered_line
+    assert "may have rung the customer" in recovered_line
+    assert "call id None" not in stderr
 
     (message,) = told
+    (parent,) = [m for m in slack.messages(CHANNEL) if not m.get("thread_ts")]
+    assert message["thread_ts"] == parent["ts"]
     assert "outcome is unknown" in message["text"]
     assert UNKNOWN_ADVICE in message["text"]  # what to check before dialing again
-    assert message["response_type"] == "ephemeral"
+    # The post no longer says a call is going on: chat.update gave it the outcome.
+    assert parent["text"].startswith(":warning: Outcome unknown: the bot restarted")
+    assert "is calling" not in parent["text"] and parent["edited"]
+    assert [r for r in slack.responses_for(response_url) if "restarted" in r["text"]] == []
     assert "unknown" in notified[0]["text"]
     record = store.get_request(request_id)
     assert record.state == DialState.UNKNOWN

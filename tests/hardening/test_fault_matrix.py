@@ -59,6 +59,24 @@ def thread_reply(bot: DialBot) -> dict[str, Any]:
     return reply
 
 
+PARENT_READS = {  # what the channel's post says at the end, after chat.update
+    DialState.PLACED: ":white_check_mark: Call placed",
+    DialState.REJECTED: ":x: Not placed",
+    DialState.UNKNOWN: ":warning: Outcome unknown",
+}
+
+
+def parent_post(bot: DialBot) -> dict[str, Any]:
+    """The channel post naming the call, once chat.update has given it the outcome."""
+
+    def updated() -> list[dict[str, Any]]:
+        parents = [m for m in bot.slack.messages(CHANNEL) if not m.get("thread_ts")]
+        return parents if parents and "edited" in parents[0] else []
+
+    (parent,) = wait_for(updated)
+    return parent
+
+
 def private_outcomes(bot: DialBot, slash: Slash) -> list[dict[str, Any]]:
     """Messages only the requester sees, sent over the response_url beside the card."""
     return [r for r in bot.responses(slash) if r.get("replace_original") is False]
@@ -158,6 +176,9 @@ def test_cxone_fault(case: CXoneCase, start_bot, cxone):
         assert cxone.token_requests == case.token_requests
     assert record.state == case.state
     assert case.sees in reply["text"]
+    parent = parent_post(bot)
+    assert parent["text"].startswith(PARENT_READS[case.state])
+    assert "is calling" not in parent["text"]
     if case.state == DialState.PLACED:
         assert "placed as alice" in card["text"]
         placed_id = cxone.placed_calls[0].call_id
@@ -188,6 +209,7 @@ class SlackCase:
     notified: bool
     post_message_calls: int  # chat.postMessage calls the stand-in answered, failed ones too
     extra: dict[str, Any] = field(default_factory=dict)
+    parent_updated: bool = True  # False: chat.update failed, the post still says "is calling"
 
 
 def post_fails(error: str, **options: Any) -> dict[str, Any]:
@@ -207,6 +229,9 @@ SLACK_CASES = [
               "private", True, 2),
     SlackCase("notify-channel-fails", [post_fails("not_in_channel", channel=NOTIFY_CHANNEL)],
               "thread", False, 3),
+    SlackCase("slack-update-refused",
+              [{"method": "chat.update", "error": "cant_update_message", "channel": CHANNEL}],
+              "thread", True, 3, parent_updated=False),
 ]  # fmt: skip
 
 
@@ -225,6 +250,12 @@ def test_slack_fault(case: SlackCase, bot):
     if case.outcome_in == "thread":
         assert "Call placed" in thread_reply(bot)["text"]
         assert record.parent_ts is not None
+        if case.parent_updated:
+            assert parent_post(bot)["text"].startswith(PARENT_READS[DialState.PLACED])
+        else:  # the update was refused: the thread reply still stands
+            wait_for(lambda: bot.slack.calls_to("chat.update"))
+            (parent,) = [m for m in bot.slack.messages(CHANNEL) if not m.get("thread_ts")]
+            assert "is calling" in parent["text"] and "edited" not in parent
         assert private_outcomes(bot, slash) == []
     else:
         (private,) = private_outcomes(bot, slash)
@@ -392,6 +423,7 @@ def test_db_lost_while_dialing(start_bot, postgres):
     call_id = bot.cxone.placed_calls[0].call_id
     assert "placed" in card["text"] and call_id in card["text"]
     assert "Call placed" in thread_reply(bot)["text"]
+    assert parent_post(bot)["text"].startswith(PARENT_READS[DialState.PLACED])
     assert len(bot.cxone.calls) == 1
     # ... and the record stays DIALING, for the next start to mark unknown.
     assert stored(url, slash.request_id).state == DialState.DIALING

@@ -249,8 +249,8 @@ def test_an_unlinked_person_gets_a_modal_that_says_how_to_get_linked(front, slac
 
 def test_no_channel_chosen_means_a_direct_message_from_the_bot(front, slack, placer):
     submit(front, submission(opened_modal(front, slack), number="+1 415 555 0123"))
-    parent, reply = slack.messages(ALICE)  # chat.postMessage to the user id: the bot's DM
-    assert "is calling" in parent["text"] and reply["thread_ts"] == parent["ts"]
+    parent, reply = slack.messages(slack.dm_channel(ALICE))  # posted to the user id: the DM
+    assert "Call placed" in parent["text"] and reply["thread_ts"] == parent["ts"]
 
 
 def test_a_channel_that_refuses_gets_the_outcome_privately_there(front, slack, placer):
@@ -270,7 +270,7 @@ def test_a_channel_that_refuses_gets_the_outcome_privately_there(front, slack, p
 def test_a_channel_that_refuses_without_a_response_url_gets_a_dm(front, slack, placer):
     slack.fail("chat.postMessage", "channel_not_found", channel=CHANNEL)
     submit(front, submission(opened_modal(front, slack), number="+1 415 555 0123", channel=CHANNEL))
-    (dm,) = slack.messages(ALICE)
+    (dm,) = slack.messages(slack.dm_channel(ALICE))
     assert "only you see this" in dm["text"]
 
 

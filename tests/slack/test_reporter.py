@@ -103,12 +103,15 @@ def test_while_dialing_a_dial_press_says_nothing_and_a_cancel_press_says_why(fro
 
 
 def test_an_outcome_goes_to_the_channel_thread_the_notification_and_the_card(front, slack, pending):
+    post = front.reporter.announce(pending)
     placed = replace(pending, state=DialState.PLACED, call_id="call-9")
 
-    front.reporter.report(placed)
+    front.reporter.report(placed, post)
 
     parent, reply = slack.messages(CHANNEL)
     assert "+1 415-•••-0123" in parent["text"] and "call-9" in reply["text"]
+    assert parent["text"].startswith(":white_check_mark: Call placed")
+    assert "call-9" in parent["text"]
     assert reply["thread_ts"] == parent["ts"]
     (summary,) = slack.messages(NOTIFY)
     assert "placed" in summary["text"]
@@ -121,7 +124,7 @@ def test_when_the_channel_refuses_the_requester_is_told_privately(front, slack, 
     slack.fail("chat.postMessage", "not_in_channel", channel=CHANNEL)
     rejected = replace(pending, state=DialState.REJECTED, error="CXone said no.")
 
-    front.reporter.report(rejected)
+    front.reporter.report(rejected, front.reporter.announce(pending))
 
     private, card = slack.responses_for(pending.response_url)
     assert private["replace_original"] is False and "only you see this" in private["text"]
@@ -133,7 +136,48 @@ def test_when_the_card_is_gone_too_the_outcome_comes_as_a_dm(front, slack, pendi
     slack.fail("chat.postMessage", "channel_not_found", channel=CHANNEL)
     slack.expire_response_url(pending.response_url)
 
-    front.reporter.report(replace(pending, state=DialState.UNKNOWN, error="Check CXone."))
+    post = front.reporter.announce(pending)
+    front.reporter.report(replace(pending, state=DialState.UNKNOWN, error="Check CXone."), post)
 
-    (dm,) = slack.messages(ALICE)
+    (dm,) = slack.messages(slack.dm_channel(ALICE))
     assert "Check CXone." in dm["text"]
+
+
+def test_when_the_thread_reply_fails_the_post_still_ends_with_the_outcome(front, slack, pending):
+    post = front.reporter.announce(pending)
+    slack.fail("chat.postMessage", "ratelimited", channel=CHANNEL, status=200)
+    rejected = replace(pending, state=DialState.REJECTED, error="CXone said no.")
+
+    front.reporter.report(rejected, post)
+
+    (parent,) = slack.messages(CHANNEL)
+    assert parent["text"].startswith(":x: Not placed")
+    private = slack.responses_for(pending.response_url)[0]
+    assert "CXone said no." in private["text"] and private["replace_original"] is False
+
+
+def test_a_recovered_dial_is_told_in_its_thread_and_its_post_corrected(front, slack, pending):
+    post = front.reporter.announce(pending)
+    recovered = replace(
+        pending, state=DialState.UNKNOWN, parent_ts=post.ts, error="The bot stopped."
+    )
+
+    front.reporter.report_recovered(recovered)
+
+    parent, reply = slack.messages(CHANNEL)
+    assert parent["text"].startswith(":warning: Outcome unknown: the bot restarted")
+    assert reply["thread_ts"] == parent["ts"] and "outcome is unknown" in reply["text"]
+    assert slack.responses_for(pending.response_url) == []
+
+
+def test_a_recovered_dial_posted_as_a_dm_has_its_dm_post_corrected(front, slack, pending):
+    as_dm = replace(pending, channel_id=ALICE)  # the modal with no channel chosen
+    post = front.reporter.announce(as_dm)
+    assert post.channel == slack.dm_channel(ALICE)  # chat.update needs the D… id
+    recovered = replace(as_dm, state=DialState.UNKNOWN, parent_ts=post.ts, error="Stopped.")
+
+    front.reporter.report_recovered(recovered)
+
+    parent, reply = slack.messages(slack.dm_channel(ALICE))
+    assert parent["text"].startswith(":warning: Outcome unknown: the bot restarted")
+    assert reply["thread_ts"] == parent["ts"]
