@@ -276,7 +276,9 @@ class OutcomeReporter:
             )
             replied = True
             if request.session_id and reply.get("ts"):  # a followed call: the reply is edited
-                self.service.record_messages(request.id, reply_ts=reply.get("ts"))
+                self.service.record_messages(
+                    request.id, reply_ts=reply.get("ts"), reply_channel=post.channel
+                )
         except SlackClientError as error:
             request_log(request.id, log).info(
                 messages.LOG_FALLBACK_PRIVATE, post.channel, describe_slack_error(error)
@@ -334,7 +336,8 @@ class OutcomeReporter:
         final = request.follow_state not in OPEN_FOLLOW_STATES
         if request.reply_ts:
             reply = blocks.outcome_message(request)
-            self._update(request, "thread reply", request.channel_id, request.reply_ts, reply)
+            channel = request.reply_channel or request.channel_id
+            self._update(request, "thread reply", channel, request.reply_ts, reply)
         elif final:
             self._privately(request, self.private_surface(request), blocks.outcome_message(request))
         if request.notify_ts and self.notify_channel:

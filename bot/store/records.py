@@ -126,6 +126,7 @@ class DialRequest:
     follow_state: str | None = None
     follow_note: str | None = None  # why it failed, or why following stopped
     reply_ts: str | None = None  # the outcome's thread reply, edited as the call goes
+    reply_channel: str | None = None  # the conversation it is in (a DM: its D… id)
     notify_ts: str | None = None  # the notification, edited likewise
 
     @property

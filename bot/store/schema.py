@@ -97,6 +97,8 @@ dial_requests = Table(
     Column("follow_state", String(16), nullable=True),  # records.FollowState
     Column("follow_note", Text, nullable=True),
     Column("reply_ts", String(32), nullable=True),
+    # Where that reply is: a DM's D… id (chat.update refuses the user id it was posted to).
+    Column("reply_channel", String(32), nullable=True),
     Column("notify_ts", String(32), nullable=True),
     # Rate limit: confirmations by one requester since a moment.
     Index("ix_dial_requests_requester_confirmed", "requester_id", "confirmed_at"),

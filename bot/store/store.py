@@ -50,6 +50,7 @@ PROGRESS_FIELDS = frozenset(
         "follow_state",
         "follow_note",
         "reply_ts",
+        "reply_channel",
         "notify_ts",
     }
 )

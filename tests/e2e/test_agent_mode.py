@@ -228,3 +228,19 @@ def test_a_failing_edit_does_not_stop_following(agent_bot, slack):
     dial(agent_bot, ALICE)
     wait_for_reply_saying(agent_bot, "Call ended after")
     assert agent_bot.store.history(limit=1)[0].follow_state == "ended"
+
+
+def test_a_call_from_the_modal_without_a_channel_is_followed_in_the_dm(agent_bot, cxone):
+    """The outcome goes to the requester's DM; chat.update there needs the DM's D… id
+    (Slack refuses the user id the reply was posted to), so the edits reach it too."""
+    submission = agent_bot.submit(ALICE, agent_bot.modal_by_shortcut(ALICE), number="+14155550123")
+    agent_bot.wait_for_modal_outcome(submission)
+    dm = agent_bot.slack.dm_channel(ALICE)
+
+    def reply_ended() -> bool:
+        replies = [m for m in agent_bot.slack.messages(dm) if m.get("thread_ts")]
+        return bool(replies) and "Call ended after" in replies[-1]["text"]
+
+    wait_for(reply_ended, timeout=15)
+    (request,) = agent_bot.store.history(limit=5)
+    assert request.reply_channel == dm and request.follow_state == "ended"

@@ -22,6 +22,7 @@ NEW_COLUMNS = (
     ("follow_state", sa.String(16)),
     ("follow_note", sa.Text),
     ("reply_ts", sa.String(32)),
+    ("reply_channel", sa.String(32)),
     ("notify_ts", sa.String(32)),
 )
 
