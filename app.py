@@ -118,11 +118,11 @@ def serve_http(app: App, settings: Settings, wait: Callable[[], signal.Signals])
     except OSError as error:
         shutdown(app)
         raise bind_error(settings, error) from None
-    # "listening on port N" first: bench/replicas.py (and people's scripts) wait for it.
+    # bench/replicas.py (and people's scripts) wait for "listening on HOST:PORT".
     log.info(
-        "listening on port %d of %s (POST /slack/events; GET /healthz, /readyz, /metrics)",
-        server.port,
+        "listening on %s:%d (POST /slack/events; GET /healthz, /readyz, /metrics)",
         settings.host,
+        server.port,
     )
     try:
         wait_for_stop_signal(wait)

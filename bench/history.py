@@ -110,7 +110,29 @@ def history_rows(count: int, users: list[str], now: datetime, seed: int = 16) ->
         )
 
 
-COLUMNS = [c.name for c in dial_requests.columns]
+# The columns history_rows() fills, in its order; later columns (the agent's state, a
+# followed call's progress) stay NULL, as on a journey-mode tenant's finished dials.
+COLUMNS = [
+    "id",
+    "requester_id",
+    "agent_user_id",
+    "agent_id",
+    "phone_number",
+    "contact_id",
+    "channel_id",
+    "response_url",
+    "state",
+    "created_at",
+    "expires_at",
+    "confirmed_at",
+    "finished_at",
+    "parent_ts",
+    "call_id",
+    "correlation_id",
+    "error",
+    "view_id",
+]
+assert set(COLUMNS) <= {column.name for column in dial_requests.columns}
 
 
 def fill(url: str, count: int, users: list[str]) -> float:
