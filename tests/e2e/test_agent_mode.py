@@ -124,9 +124,7 @@ def test_a_logged_out_agent_is_refused_at_dial_before_any_session_request(agent_
     assert cxone.joins == [] and dial_phones(cxone) == 0
 
 
-def test_an_agent_who_logs_out_after_the_state_read_is_told_by_the_refused_join(
-    start_bot, cxone
-):
+def test_an_agent_who_logs_out_after_the_state_read_is_told_by_the_refused_join(start_bot, cxone):
     # The state check off stands for a logout between the state read and the join.
     bot = start_bot(**agent_overrides(cxone, DIAL_AGENT_STATE_CHECK="off"))
     cxone.log_out(AGENT)
