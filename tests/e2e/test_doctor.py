@@ -403,6 +403,30 @@ def test_agent_mode_the_state_api_failing_says_the_fix(
     assert agent_cxone.calls == [] and agent_cxone.joins == []
 
 
+def test_agent_mode_a_state_api_that_never_answers_fails_within_the_check_timeout(
+    slack, agent_cxone, database, tmp_path
+):
+    agent_cxone.set_fault("states_timeout")
+    started = time.monotonic()
+    run = doctor(agent_environment(slack, agent_cxone, database), tmp_path)
+
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert run.returncode == 1
+    line = lines_by_check(run.stdout)["CXone state API"]
+    assert line.startswith("✘ CXone state API: no answer within 5 s →"), line
+
+
+def test_a_tenant_without_active_agents_passes_and_reads_no_state(slack, database, tmp_path):
+    with AgentApiSandbox(agents=[]) as cxone:
+        run = doctor(agent_environment(slack, cxone, database), tmp_path)
+        assert cxone.state_requests == 0
+
+    assert run.returncode == 0, run.stdout
+    checks = lines_by_check(run.stdout)
+    assert checks["CXone agents API"].startswith("✔") and "HTTP 204" in checks["CXone agents API"]
+    assert checks["CXone state API"].startswith("– CXone state API: not checked: CXone found no")
+
+
 def test_journey_mode_agents_api_403_says_the_role_lacks_the_right(
     slack, cxone, database, tmp_path
 ):
