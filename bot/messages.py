@@ -949,6 +949,69 @@ def doctor_scope_needed(needed: str) -> str:
     return f"the bot token lacks {needed}, which looking the channel up needs (missing_scope)"
 
 
+# --- dialbot doctor: agent mode's sign-in and API host, the admin reads ---------------
+# Never a secret in any of these either.
+
+
+def doctor_agent_token_ok(token_url: str, key_id: str, client_id: str) -> str:
+    return f"{token_url} issued a token to access key '{key_id}' (application '{client_id}')"
+
+
+def doctor_api_host_discovered(tenant_id: str, from_setting: bool, host: str) -> str:
+    source = "CXONE_TENANT_ID" if from_setting else "from the id_token"
+    return f"tenant {tenant_id} ({source}) is served at {host} (discovered)"
+
+
+def doctor_api_host_set(host: str, tenant_id: str | None) -> str:
+    tenant = f"tenant {tenant_id}" if tenant_id else "the tenant is not named"
+    return f"CXONE_BASE_URL={host} overrides discovery; {tenant}"
+
+
+DOCTOR_AGENTS_NOT_APPLY = (
+    "does not apply: DIAL_AGENT_STATE_CHECK=off and DIAL_LINK_BY_EMAIL=false, so no dial "
+    "reads agents"
+)
+DOCTOR_STATE_NOT_APPLY = "does not apply: DIAL_AGENT_STATE_CHECK=off, so no dial reads a state"
+DOCTOR_STATE_NO_AGENT = "not checked: CXone found no active agent whose state could be read"
+
+
+def doctor_agents_ok(url: str, count: int) -> str:
+    if count == 0:
+        return f"GET {url} answered: no active agents (HTTP 204)"
+    return f"GET {url} answered: {count} active agent(s) on the first page"
+
+
+def doctor_state_ok(url: str, agent_id: str, state_name: str) -> str:
+    return f"GET {url} answered: agent {agent_id} is {state_name}"
+
+
+def doctor_read_failed(url: str, detail: str, correlation_id: str | None) -> str:
+    seen = f" (CorrelationId {correlation_id})" if correlation_id else ""
+    return f"GET {url}: {detail}{seen}"
+
+
+# The fix for a failed admin read, in one phrase (bot.cxone.admin.ReadFailure -> words);
+# {what} is "agent states" or "agents", {version} CXONE_API_VERSION.
+DOCTOR_READ_FIXES = {
+    "unauthorized": "CXone refused the bot's token even when fresh: check that the API "
+    "user (or OAuth client) is active in CXone.",
+    "forbidden": "The API user's role lacks the right to read {what}: grant it in CXone "
+    "Admin (the role's permissions), then run dialbot doctor again.",
+    "not_found": "This tenant has no such API, or CXONE_API_VERSION ({version}) is wrong: "
+    "check the version the tenant serves.",
+    "server_error": "CXone answered with an error: try again in a minute, and if it lasts "
+    "give NICE support the CorrelationId.",
+    "timeout": "CXone did not answer in time: check the network between this host and the "
+    "API host.",
+    "unreachable": "Check the API host's address (CXONE_BASE_URL, or discovery) and that "
+    "this host can reach it.",
+    "rate_limited": "CXone is limiting requests: try again in a minute.",
+    "no_token": "",  # the sign-in's own sentence names the setting
+    "malformed": "Check that CXONE_BASE_URL (or discovery) names the tenant's API host.",
+    "refused": "Check that CXONE_BASE_URL (or discovery) names the tenant's API host.",
+}
+
+
 # --- issue 12: the agent's CXone state before a dial, and links by email ----------------
 
 # What a CXone agent state means, as the end of "Alice …" (agentStateName -> words).

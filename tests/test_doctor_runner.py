@@ -49,6 +49,22 @@ def test_the_budget_bounds_the_whole_run_even_along_a_chain():
     assert results[2].status is Status.FAILED and "0.6 s were up" in results[2].detail
 
 
+def test_a_check_that_does_not_apply_says_why_without_waiting_for_what_it_needs():
+    ran = []
+    checks = [
+        Check("a", "Failing", lambda c: failed("no")),
+        Check("b", "Off", lambda c: ran.append("b") or passed("ran"), ("a",), lambda c: "off here"),
+        Check("c", "On", lambda c: ran.append("c") or passed("ran"), ("a",), lambda c: None),
+    ]
+    results = run_checks(checks, None, timeout=1, budget=2)
+
+    assert [(r.status, r.detail) for r in results[1:]] == [
+        (Status.SKIPPED, "off here"),
+        (Status.SKIPPED, "not checked: needs “Failing” to pass first"),
+    ]
+    assert ran == []
+
+
 def test_a_check_that_raises_fails_alone():
     def broken(context):
         raise KeyError("secret-looking-detail")

@@ -159,11 +159,17 @@ class CXoneAdmin:
         )
 
     def agents(
-        self, search: str = "", *, active_only: bool = True, request_id: str | None = None
+        self,
+        search: str = "",
+        *,
+        active_only: bool = True,
+        request_id: str | None = None,
+        pages: int = MAX_AGENT_PAGES,
     ) -> list[Agent] | ReadFailed:
-        """Every agent CXone finds for `search` (all pages), active ones only by default."""
+        """Every agent CXone finds for `search` (at most `pages` pages), active ones only
+        by default."""
         found: list[Agent] = []
-        for page in range(MAX_AGENT_PAGES):
+        for page in range(min(pages, MAX_AGENT_PAGES)):
             params: dict[str, Any] = {
                 "searchString": search,
                 "skip": page * AGENTS_PAGE_SIZE,

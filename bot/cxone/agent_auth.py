@@ -98,6 +98,16 @@ class AgentSignIn:
         return f"AgentSignIn(auth_url={self._auth_url!r}, access_key_id={self._key_id!r})"
 
     @property
+    def token_url(self) -> str | None:
+        """The token endpoint: CXONE_TOKEN_URL, or the discovered one once known."""
+        return self._token_url
+
+    @property
+    def tenant_id(self) -> str | None:
+        """CXONE_TENANT_ID, or the id_token's tenantId once a token was fetched."""
+        return self._tenant_id
+
+    @property
     def max_fetch_seconds(self) -> float:
         """The longest get_token() can take: discovery, a refused refresh, a password grant."""
         one_round = FETCH_ATTEMPTS * 2 * self._timeout + sum(FETCH_BACKOFF)

@@ -3,24 +3,28 @@
 A check takes the DoctorContext and returns a Finding; it never places a call and
 never changes anything (no database is created or upgraded, no message is posted).
 Each remote call gets `context.timeout` as its timeout and no retries of its own.
-To add a check (agent mode's discovered API host and tenant, the state and agents
-APIs), write its function and add a Check to CHECKS, with `needs` naming the checks
-whose success it depends on.
+To add a check, write its function and add a Check to the lists below, with `needs`
+naming the checks whose success it depends on. The CXone checks are in cxone_checks.py;
+agent mode adds the discovered API host, which the admin reads then wait for.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.config import Settings
-from bot.cxone.auth import TokenClient
-from bot.cxone.errors import CXoneError
+from bot.doctor.context import DoctorContext
+from bot.doctor.cxone_checks import (
+    agents_read_applies,
+    check_api_host,
+    check_cxone_agents,
+    check_cxone_state,
+    check_cxone_token,
+    state_read_applies,
+)
 from bot.doctor.report import Finding, failed, passed, skipped
-from bot.doctor.runner import CHECK_TIMEOUT_SECONDS, Check
+from bot.doctor.runner import Check
 from bot.slack.scopes import BOT_SCOPES
 from bot.store.engine import (
     check_connection,
@@ -35,19 +39,6 @@ from bot.store.migrate import check_current, head_revision, is_known_revision, s
 TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
-
-
-@dataclass
-class DoctorContext:
-    settings: Settings | None
-    settings_problem: str | None = None
-    timeout: float = CHECK_TIMEOUT_SECONDS
-    granted_scopes: list[str] | None = field(default=None)  # from auth.test's x-oauth-scopes
-
-    @property
-    def ready(self) -> Settings:
-        assert self.settings is not None  # every check but the first needs "settings"
-        return self.settings
 
 
 def check_settings(context: DoctorContext) -> Finding:
@@ -171,24 +162,6 @@ def check_app_token(context: DoctorContext) -> Finding:
     return passed(messages.DOCTOR_APP_TOKEN_OK)
 
 
-def check_cxone_token(context: DoctorContext) -> Finding:
-    settings = context.ready
-    tokens = TokenClient(
-        settings.token_url,
-        settings.cxone_oauth_client_id,
-        settings.cxone_oauth_client_secret,
-        grant_type=settings.cxone_oauth_grant_type,
-        timeout=context.timeout,
-    )
-    try:
-        tokens.get_token()
-    except CXoneError as error:
-        return failed(str(error))
-    return passed(
-        messages.doctor_cxone_token_ok(settings.token_url, settings.cxone_oauth_client_id)
-    )
-
-
 def check_notify_channel(context: DoctorContext) -> Finding:
     channel = context.ready.dial_notify_channel
     if channel is None:
@@ -216,12 +189,51 @@ def check_notify_channel(context: DoctorContext) -> Finding:
 
 
 SETTINGS = ("settings",)
-CHECKS: tuple[Check, ...] = (
+_FIRST: tuple[Check, ...] = (
     Check("settings", "Settings", check_settings),
     Check("database", "Database", check_database, needs=SETTINGS),
     Check("slack_token", "Slack bot token", check_slack_token, needs=SETTINGS),
     Check("slack_scopes", "Slack scopes", check_slack_scopes, needs=("slack_token",)),
     Check("slack_app_token", "Socket Mode app token", check_app_token, needs=SETTINGS),
     Check("cxone_token", "CXone token", check_cxone_token, needs=SETTINGS),
-    Check("notify_channel", "Notify channel", check_notify_channel, needs=("slack_token",)),
 )
+_LAST = (Check("notify_channel", "Notify channel", check_notify_channel, needs=("slack_token",)),)
+
+
+def _reads(after: str) -> tuple[Check, ...]:
+    """The admin reads, once CXone's API host is known (`after` names that check)."""
+    return (
+        Check(
+            "cxone_agents",
+            "CXone agents API",
+            check_cxone_agents,
+            needs=(after,),
+            applies=agents_read_applies,
+        ),
+        Check(
+            "cxone_states",
+            "CXone state API",
+            check_cxone_state,
+            needs=("cxone_agents",),
+            applies=state_read_applies,
+        ),
+    )
+
+
+# Journey mode: the API host is CXONE_BASE_URL. Agent mode: discovered after sign-in.
+JOURNEY_CHECKS: tuple[Check, ...] = _FIRST + _reads("cxone_token") + _LAST
+AGENT_CHECKS: tuple[Check, ...] = (
+    _FIRST
+    + (Check("cxone_api_host", "CXone API host", check_api_host, needs=("cxone_token",)),)
+    + _reads("cxone_api_host")
+    + _LAST
+)
+CHECKS = AGENT_CHECKS  # every check there is
+
+
+def checks_for(context: DoctorContext) -> tuple[Check, ...]:
+    """The checks for the settings' CXONE_API (journey's when the settings did not load)."""
+    settings = context.settings
+    if settings is not None and settings.cxone_api == "agent":
+        return AGENT_CHECKS
+    return JOURNEY_CHECKS

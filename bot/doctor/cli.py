@@ -10,7 +10,7 @@ import time
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.doctor.checks import CHECKS, DoctorContext
+from bot.doctor.checks import DoctorContext, checks_for
 from bot.doctor.report import all_passed, as_json, as_text, redact
 from bot.doctor.runner import run_checks
 
@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "doctor",
         help="check a real setup (settings, database, Slack, CXone) without placing a call",
         description="Checks the settings the way `python app.py` reads them (environment, "
-        "then .env), the database, the Slack tokens and scopes, a CXone token and the "
+        "then .env), the database, the Slack tokens and scopes, a CXone token (and in agent "
+        "mode the discovered API host and tenant), CXone's agents and state APIs and the "
         "notification channel. Never places a call or prints a secret. Exit 0 only when "
         "every check passes or does not apply.",
     )
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     context = read_settings()
-    results = run_checks(CHECKS, context)
+    results = run_checks(checks_for(context), context)
     seconds = time.monotonic() - started
     output = as_json(results, seconds) if args.json else as_text(results, seconds)
     print(redact(output, secrets_of(context.settings)))
@@ -52,6 +53,7 @@ def secrets_of(settings: Settings | None) -> list[str]:
         return []
     found = [settings.slack_bot_token, settings.cxone_oauth_client_secret]
     found += [settings.slack_signing_secret, settings.slack_app_token]
+    found += [settings.cxone_access_key_secret]
     values = [secret.get_secret_value() for secret in found if secret is not None]
     try:
         password = make_url(settings.database_url).password

@@ -2,7 +2,8 @@
 
 Every check runs on a daemon thread of its own, so one that hangs (a black-holed
 host) is reported as such when its time is up and never holds the process at exit.
-A check that needs others waits for them and is skipped unless they all passed.
+A check that needs others waits for them and is skipped unless they all passed; one
+whose `applies` gives a reason it does not apply is skipped at once with that reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Check:
     name: str
     run: Callable[[Any], Finding]  # given the doctor's context
     needs: tuple[str, ...] = ()
+    # Given the context: None when the check applies, else why not (said as the skip).
+    applies: Callable[[Any], str | None] | None = None
 
 
 def run_checks(
@@ -67,6 +70,10 @@ def _run_one(
     timeout: float,
     deadline: float,
 ) -> None:
+    reason = check.applies(context) if check.applies is not None else None
+    if reason is not None:
+        futures[check.key].set_result(_result(check, skipped(reason), 0.0))
+        return
     for needed in check.needs:
         try:
             result = futures[needed].result(timeout=max(0, deadline - time.monotonic()))

@@ -26,8 +26,8 @@ Disconnected with that DisconnectCode), "held" (stays Active until `hang_up()`).
 `end_session(agent)` ends the agent's session (an AgentSessionEnd event, then 404s).
 
 Faults: `set_fault()` as in CXoneSandbox; the outbound faults apply to dial-phone,
-"token_…" to the token endpoint, "join_…" to session joins and "events_…" to
-get-next-event.
+"token_…" to the token endpoint, "join_…" to session joins, "events_…" to
+get-next-event and "discovery_…" to both discovery documents.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ SERVICES = re.compile(r"^/inContactAPI/services/(v\d+\.\d+)(/.*)$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_POLL_SECONDS = 60
 CALL_SCRIPTS = ("answered", "busy", "no_answer", "held")
-EXTRA_TARGETS = ("join", "events")
+EXTRA_TARGETS = ("join", "events", "discovery")
 
 
 @dataclass
@@ -266,8 +266,19 @@ class AgentApiSandbox(CXoneSandbox):
             self.api_requests[what] = self.api_requests.get(what, 0) + 1
 
     def _answer_get(self, path: str, query: dict[str, list[str]], headers) -> _Reply:
-        if path in (OPENID_PATH, TENANT_PATH):
-            self._count("discovery")
+        if path not in (OPENID_PATH, TENANT_PATH):
+            return self._answer_api_get(path, query, headers)
+        self._count("discovery")
+        fault = self._take_fault("discovery")
+        if fault is None:
+            return self._discovery(path, query)
+        reply = _fault_reply(fault)
+        if reply is None:  # a delay fault: the real answer, late
+            reply = self._discovery(path, query)
+            reply.delay += _fault_delay(fault)
+        return reply
+
+    def _discovery(self, path: str, query: dict[str, list[str]]) -> _Reply:
         if path == OPENID_PATH:
             return _Reply(200, self._openid_configuration())
         if path == TENANT_PATH:
@@ -275,6 +286,9 @@ class AgentApiSandbox(CXoneSandbox):
             if tenant != self.tenant_id:
                 return _Reply(404, {"error": "not_found", "message": f"Unknown tenant {tenant}"})
             return _Reply(200, self._tenant_configuration())
+        return _Reply(404, {"message": "Not Found"})
+
+    def _answer_api_get(self, path: str, query: dict[str, list[str]], headers) -> _Reply:
         route = SERVICES.match(path)
         if route is None:
             return _Reply(404, {"message": "Not Found"})

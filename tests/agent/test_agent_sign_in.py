@@ -103,6 +103,26 @@ def test_an_issuer_without_discovery_names_cxone_auth_url(agent_api):
     assert "CXONE_AUTH_URL" in str(raised.value)
 
 
+def test_discovery_answering_503_is_tried_again_then_names_cxone_auth_url(agent_api):
+    agent_api.set_fault("discovery_503")
+    sign_in = sign_in_to(agent_api)
+    with pytest.raises(CXoneUnavailableError) as raised:
+        sign_in.get_token()
+    assert "CXONE_AUTH_URL" in str(raised.value) and "HTTP 503 after 3 attempts" in str(
+        raised.value
+    )
+    assert sign_in.discovery_requests == 3 and agent_api.token_requests == 0
+
+
+def test_one_failed_discovery_is_tried_again_and_the_tenant_found(agent_api):
+    agent_api.set_fault("discovery_500", times=1)
+    sign_in = sign_in_to(agent_api)
+    assert sign_in.get_token()
+    assert sign_in.api_endpoint() == agent_api.base_url
+    assert sign_in.discovery_requests == 3  # openid twice (one 500), then the tenant's
+    assert sign_in.tenant_id == agent_api.tenant_id
+
+
 def test_a_token_endpoint_that_keeps_failing_is_unavailable_not_a_config_error(agent_api):
     agent_api.set_fault("token_500")
     with pytest.raises(CXoneUnavailableError) as raised:

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agent_mode import agent_overrides
 from dialbot_e2e import NOTIFY_CHANNEL, free_port
 
 from bot.sandbox.cxone import CXoneSandbox
+from bot.sandbox.cxone_agent import AgentApiSandbox
 from bot.sandbox.settings import Endpoints, sandbox_environment
 from bot.sandbox.slack_api import SlackApiStandIn
 from bot.slack.scopes import BOT_SCOPES
@@ -39,6 +41,12 @@ def slack() -> Iterator[SlackApiStandIn]:
 @pytest.fixture
 def cxone() -> Iterator[CXoneSandbox]:
     with CXoneSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def agent_cxone() -> Iterator[AgentApiSandbox]:
+    with AgentApiSandbox() as sandbox:
         yield sandbox
 
 
@@ -83,7 +91,9 @@ def secrets(env: dict[str, str], cxone) -> list[str]:
         "SLACK_APP_TOKEN",
         "CXONE_OAUTH_CLIENT_SECRET",
     )
-    return [env[n] for n in names if env.get(n)] + list(cxone._tokens)
+    names += ("CXONE_ACCESS_KEY_SECRET",)
+    issued = list(getattr(cxone, "issued", []))  # agent mode: access, refresh and id tokens
+    return [env[n] for n in names if env.get(n)] + list(cxone._tokens) + issued
 
 
 def assert_no_secret(run: subprocess.CompletedProcess, env, cxone, *more: str) -> None:
@@ -104,6 +114,8 @@ def test_a_healthy_setup_passes_every_check_and_places_no_call(slack, cxone, dat
         "Slack scopes",
         "Socket Mode app token",
         "CXone token",
+        "CXone agents API",
+        "CXone state API",
         "Notify channel",
     ]
     for name, line in checks.items():
@@ -112,8 +124,11 @@ def test_a_healthy_setup_passes_every_check_and_places_no_call(slack, cxone, dat
     assert "schema at revision" in checks["Database"] and "(current)" in checks["Database"]
     assert "@dialbot (U0DIALBOT)" in checks["Slack bot token"]
     assert "#dial-log" in checks["Notify channel"]
-    assert run.stdout.splitlines()[-1].startswith("All 7 checks passed")
+    assert "1 active agent(s) on the first page" in checks["CXone agents API"]
+    assert "agent agent-1001 is Available" in checks["CXone state API"]
+    assert run.stdout.splitlines()[-1].startswith("All 9 checks passed")
     assert cxone.calls == [] and cxone.token_requests == 1  # a token, never a call
+    assert len(cxone.reads_of("agents")) == 1 and cxone.state_requests == 1
     assert slack.calls_to("chat.postMessage") == [] and slack.calls_to("chat.postEphemeral") == []
     assert_no_secret(run, env, cxone)
 
@@ -133,6 +148,8 @@ def test_json_output_for_machines_and_the_socket_mode_token(slack, cxone, databa
         "slack_scopes": "pass",
         "slack_app_token": "pass",
         "cxone_token": "pass",
+        "cxone_agents": "pass",
+        "cxone_states": "pass",
         "notify_channel": "pass",
     }
     assert all(check["seconds"] >= 0 for check in report["checks"])
@@ -164,7 +181,7 @@ def test_a_wrong_cxone_secret_fails_the_cxone_check_without_showing_it(
     assert checks["CXone token"].startswith("✘ CXone token:")
     assert "refused the OAuth client" in checks["CXone token"]
     assert all(line.startswith(("✔", "–")) for n, line in checks.items() if n != "CXone token")
-    assert "1 of 7 checks failed: CXone token" in run.stdout
+    assert "1 of 9 checks failed: CXone token" in run.stdout
     assert_no_secret(run, env, cxone, wrong)
 
 
@@ -260,6 +277,181 @@ def test_missing_settings_are_named_and_nothing_else_is_tried(tmp_path):
     assert not (tmp_path / "dialbot.db").exists()  # the doctor creates no database
 
 
+# --- agent mode (CXONE_API=agent) ---------------------------------------------------
+
+AGENT_CHECK_NAMES = [
+    "Settings",
+    "Database",
+    "Slack bot token",
+    "Slack scopes",
+    "Socket Mode app token",
+    "CXone token",
+    "CXone API host",
+    "CXone agents API",
+    "CXone state API",
+    "Notify channel",
+]
+
+
+def agent_environment(slack, cxone: AgentApiSandbox, database: str, **more) -> dict[str, str]:
+    return environment(slack, cxone, database, **agent_overrides(cxone, **more))
+
+
+def test_agent_mode_healthy_passes_and_joins_no_session(slack, agent_cxone, database, tmp_path):
+    env = agent_environment(slack, agent_cxone, database)
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    checks = lines_by_check(run.stdout)
+    assert list(checks) == AGENT_CHECK_NAMES
+    assert "access key 'demo-key-id'" in checks["CXone token"]
+    host = checks["CXone API host"]
+    assert host.startswith("✔") and "tenant demo-tenant (from the id_token)" in host
+    assert agent_cxone.base_url in host and "(discovered)" in host
+    assert "agent agent-1001 is Available" in checks["CXone state API"]
+    assert run.stdout.splitlines()[-1].startswith("All 10 checks passed")
+    assert agent_cxone.grants == ["password"]  # one sign-in for every check
+    assert agent_cxone.joins == [] and agent_cxone.calls == []  # no session, no dial-phone
+    assert slack.calls_to("chat.postMessage") == []
+    assert_no_secret(run, env, agent_cxone)
+
+
+def test_agent_mode_base_url_overrides_discovery(slack, agent_cxone, database, tmp_path):
+    env = agent_environment(slack, agent_cxone, database, CXONE_BASE_URL=agent_cxone.base_url)
+    run = doctor(env, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    line = lines_by_check(run.stdout)["CXone API host"]
+    assert f"CXONE_BASE_URL={agent_cxone.base_url} overrides discovery" in line
+    assert "tenant demo-tenant" in line
+
+
+def test_agent_mode_wrong_access_key_secret_fails_naming_it(slack, agent_cxone, database, tmp_path):
+    wrong = "wrong-access-key-secret-77f3"
+    env = agent_environment(slack, agent_cxone, database, CXONE_ACCESS_KEY_SECRET=wrong)
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 1
+    checks = lines_by_check(run.stdout)
+    assert checks["CXone token"].startswith("✘")
+    assert "refused the access key 'demo-key-id'" in checks["CXone token"]
+    assert "CXONE_ACCESS_KEY_SECRET" in checks["CXone token"]
+    for name in ("CXone API host", "CXone agents API"):
+        assert checks[name].startswith("– " + name + ": not checked"), checks[name]
+    assert "1 of 10 checks failed: CXone token" in run.stdout
+    assert_no_secret(run, env, agent_cxone, wrong, agent_cxone.access_key_secret)
+
+
+@pytest.mark.parametrize("how", ["nothing at CXONE_AUTH_URL", "discovery answers 503"])
+def test_agent_mode_discovery_failing_names_cxone_auth_url(
+    slack, agent_cxone, database, tmp_path, how
+):
+    more = {}
+    if how == "nothing at CXONE_AUTH_URL":
+        more["CXONE_AUTH_URL"] = f"http://127.0.0.1:{free_port()}"
+    else:
+        agent_cxone.set_fault("discovery_503")
+    env = agent_environment(slack, agent_cxone, database, **more)
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 1
+    line = lines_by_check(run.stdout)["CXone token"]
+    assert (
+        line.startswith("✘ CXone token: CXone's discovery document at") and "CXONE_AUTH_URL" in line
+    )
+    assert agent_cxone.calls == [] and agent_cxone.joins == []
+    assert_no_secret(run, env, agent_cxone)
+
+
+def test_agent_mode_a_tenant_discovery_does_not_know_fails_the_api_host(
+    slack, agent_cxone, database, tmp_path
+):
+    env = agent_environment(slack, agent_cxone, database, CXONE_TENANT_ID="other-tenant")
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 1
+    checks = lines_by_check(run.stdout)
+    assert checks["CXone token"].startswith("✔")
+    line = checks["CXone API host"]
+    assert line.startswith("✘") and "does not know the tenant 'other-tenant'" in line
+    assert "CXONE_TENANT_ID" in line and "CXONE_AUTH_URL" in line
+    assert checks["CXone agents API"].startswith("– CXone agents API: not checked")
+
+
+@pytest.mark.parametrize(
+    ("fault", "phrase"),
+    [
+        ("states_403", "The API user's role lacks the right to read agent states"),
+        ("states_404", "CXONE_API_VERSION (v30.0) is wrong"),
+        ("states_500", "try again in a minute"),
+    ],
+)
+def test_agent_mode_the_state_api_failing_says_the_fix(
+    slack, agent_cxone, database, tmp_path, fault, phrase
+):
+    agent_cxone.set_fault(fault)
+    env = agent_environment(slack, agent_cxone, database)
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 1
+    checks = lines_by_check(run.stdout)
+    line = checks["CXone state API"]
+    status = fault.removeprefix("states_")
+    assert line.startswith("✘ CXone state API: GET ") and f"HTTP {status}" in line, line
+    assert "/agents/agent-1001/states" in line and phrase in line
+    assert checks["CXone agents API"].startswith("✔")
+    assert "1 of 10 checks failed: CXone state API" in run.stdout
+    assert agent_cxone.calls == [] and agent_cxone.joins == []
+
+
+def test_agent_mode_a_state_api_that_never_answers_fails_within_the_check_timeout(
+    slack, agent_cxone, database, tmp_path
+):
+    agent_cxone.set_fault("states_timeout")
+    started = time.monotonic()
+    run = doctor(agent_environment(slack, agent_cxone, database), tmp_path)
+
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert run.returncode == 1
+    line = lines_by_check(run.stdout)["CXone state API"]
+    assert line.startswith("✘ CXone state API: no answer within 5 s →"), line
+
+
+def test_a_tenant_without_active_agents_passes_and_reads_no_state(slack, database, tmp_path):
+    with AgentApiSandbox(agents=[]) as cxone:
+        run = doctor(agent_environment(slack, cxone, database), tmp_path)
+        assert cxone.state_requests == 0
+
+    assert run.returncode == 0, run.stdout
+    checks = lines_by_check(run.stdout)
+    assert checks["CXone agents API"].startswith("✔") and "HTTP 204" in checks["CXone agents API"]
+    assert checks["CXone state API"].startswith("– CXone state API: not checked: CXone found no")
+
+
+def test_journey_mode_agents_api_403_says_the_role_lacks_the_right(
+    slack, cxone, database, tmp_path
+):
+    cxone.set_fault("agents_403")
+    run = doctor(environment(slack, cxone, database), tmp_path)
+    assert run.returncode == 1
+    checks = lines_by_check(run.stdout)
+    assert "HTTP 403" in checks["CXone agents API"]
+    assert "lacks the right to read agents" in checks["CXone agents API"]
+    assert checks["CXone state API"].startswith("– CXone state API: not checked")
+
+
+def test_the_reads_do_not_apply_when_no_dial_reads_them(slack, agent_cxone, database, tmp_path):
+    env = agent_environment(
+        slack, agent_cxone, database, DIAL_AGENT_STATE_CHECK="off", DIAL_LINK_BY_EMAIL=False
+    )
+    run = doctor(env, tmp_path)
+
+    assert run.returncode == 0, run.stdout
+    checks = lines_by_check(run.stdout)
+    assert checks["CXone agents API"].startswith("– CXone agents API: does not apply")
+    assert checks["CXone state API"].startswith("– CXone state API: does not apply")
+    assert agent_cxone.reads == []  # no agents, no state read at all
+
+
 class BlackHole:
     """A port that takes connections and never answers (nor accepts, once its backlog
     is full): a host behind a firewall that drops packets looks like this."""
@@ -272,7 +464,8 @@ class BlackHole:
         self.socket.close()
 
 
-def test_every_remote_black_holed_still_finishes_within_the_bound(tmp_path):
+@pytest.mark.parametrize("api", ["journey", "agent"])
+def test_every_remote_black_holed_still_finishes_within_the_bound(tmp_path, api):
     hole = BlackHole()
     try:
         url = f"http://127.0.0.1:{hole.port}"
@@ -284,11 +477,18 @@ def test_every_remote_black_holed_still_finishes_within_the_bound(tmp_path):
             client_secret="black-hole-secret",
             campaign_id="campaign",
         )
+        agent = {
+            "cxone_api": "agent",
+            "cxone_auth_url": url,
+            "cxone_access_key_id": "key",
+            "cxone_access_key_secret": "black-hole-key-secret",
+        }
         env = sandbox_environment(
             endpoints,
             database_url=f"postgresql+psycopg://postgres@127.0.0.1:{hole.port}/dialbot",
             slack_app_token="xapp-1-black-hole",
             dial_notify_channel=NOTIFY_CHANNEL,
+            **(agent if api == "agent" else {}),
         )
         started = time.monotonic()
         run = doctor(env, tmp_path)
@@ -302,4 +502,6 @@ def test_every_remote_black_holed_still_finishes_within_the_bound(tmp_path):
     for name in ("Database", "Slack bot token", "Socket Mode app token", "CXone token"):
         assert checks[name].startswith("✘"), checks[name]
     assert "no answer within" in checks["CXone token"]
-    assert "xoxb-black-hole" not in run.stdout and "black-hole-secret" not in run.stdout
+    assert ("CXone API host" in checks) is (api == "agent")
+    said = run.stdout + run.stderr
+    assert not [s for s in ("xoxb-black-hole", "black-hole-secret", "black-hole-key") if s in said]
