@@ -390,7 +390,9 @@ class CXoneSandbox(LocalHttpServer):
 
     # ---- the two endpoints ---------------------------------------------------------
 
-    def _answer_token(self, content_type: str, body: bytes, authorization: str) -> _Reply:
+    def _start_token_request(self, content_type: str) -> tuple[_Reply | None, float]:
+        """Count a token request and apply a switched-on token fault and the form check:
+        a reply ends the request there; the delay is a slow fault's, for the answer."""
         with self._lock:
             self.token_requests += 1
         fault = self._take_fault("token")
@@ -398,13 +400,17 @@ class CXoneSandbox(LocalHttpServer):
         if fault is not None:
             reply = _fault_reply(fault)
             if reply is not None:
-                return reply
+                return reply, delay
             delay = _fault_delay(fault)
-
         if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-            return _oauth_error(
-                400, "invalid_request", "The token request must be form-encoded.", delay
-            )
+            message = "The token request must be form-encoded."
+            return _oauth_error(400, "invalid_request", message, delay), delay
+        return None, delay
+
+    def _answer_token(self, content_type: str, body: bytes, authorization: str) -> _Reply:
+        refused, delay = self._start_token_request(content_type)
+        if refused is not None:
+            return refused
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         basic = _basic_credentials(authorization)

@@ -185,19 +185,9 @@ class AgentApiSandbox(CXoneSandbox):
     # ---- the token endpoint --------------------------------------------------------
 
     def _answer_agent_token(self, content_type: str, body: bytes, authorization: str) -> _Reply:
-        with self._lock:
-            self.token_requests += 1
-        fault = self._take_fault("token")
-        delay = 0.0
-        if fault is not None:
-            reply = _fault_reply(fault)
-            if reply is not None:
-                return reply
-            delay = _fault_delay(fault)
-        if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-            return _oauth_error(
-                400, "invalid_request", "The token request must be form-encoded.", delay
-            )
+        refused, delay = self._start_token_request(content_type)
+        if refused is not None:
+            return refused
         basic = _basic_credentials(authorization)
         if basic is None or basic != (self.client_id, self.client_secret):
             return _oauth_error(401, "invalid_client", "Client authentication failed.", delay)

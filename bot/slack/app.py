@@ -181,6 +181,37 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+def phone_policy(settings: Settings) -> PhonePolicy:
+    return PhonePolicy(
+        default_region=settings.dial_default_region,
+        allowed_regions=frozenset(settings.dial_allowed_regions),
+    )
+
+
+def build_service(
+    settings: Settings,
+    store: Store,
+    placer: CallPlacer,
+    policy: PhonePolicy,
+    metrics: Metrics,
+    readiness: AgentReadiness | None,
+    linker: EmailLinker | None,
+) -> DialService:
+    return DialService(
+        store,
+        placer,
+        phone_policy=policy,
+        admins=settings.dial_admins,
+        supervisors=settings.dial_supervisors,
+        default_contact_id=settings.cxone_default_contact_id,
+        confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
+        rate_limit_per_minute=settings.dial_rate_limit_per_minute,
+        metrics=metrics,
+        readiness=readiness,
+        email_linker=linker,
+    )
+
+
 def build_front_end(
     settings: Settings,
     store: Store,
@@ -201,23 +232,8 @@ def build_front_end(
     linker = None
     if admin is not None:
         linker = EmailLinker(admin, users.email_of, store, first_use=settings.dial_link_by_email)
-    policy = PhonePolicy(
-        default_region=settings.dial_default_region,
-        allowed_regions=frozenset(settings.dial_allowed_regions),
-    )
-    service = DialService(
-        store,
-        placer,
-        phone_policy=policy,
-        admins=settings.dial_admins,
-        supervisors=settings.dial_supervisors,
-        default_contact_id=settings.cxone_default_contact_id,
-        confirm_ttl_seconds=settings.dial_confirm_ttl_seconds,
-        rate_limit_per_minute=settings.dial_rate_limit_per_minute,
-        metrics=metrics,
-        readiness=agent_readiness,
-        email_linker=linker,
-    )
+    policy = phone_policy(settings)
+    service = build_service(settings, store, placer, policy, metrics, agent_readiness, linker)
     presentation = Presentation(
         phone_policy=policy,
         mask_numbers=settings.dial_mask_numbers,
