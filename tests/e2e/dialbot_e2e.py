@@ -276,10 +276,36 @@ class RunningApp:
         except requests.ConnectionError:
             return False
 
+    def slash_and_press(self, user_id: str, number: str, response_url: str) -> str:
+        """`/dial <number>` signed, then Dial on its card; the request id."""
+        body = slash_command_body(user_id=user_id, text=number, response_url=response_url)
+        request_id = dial_button_value(send(self.events_url, body, SIGNING_SECRET).json())
+        press = block_action_body(
+            user_id=user_id,
+            action_id="dial_confirm",
+            value=request_id,
+            channel_id=CHANNEL,
+            response_url=response_url,
+        )
+        assert send(self.events_url, press, SIGNING_SECRET).status_code == 200
+        return request_id
+
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> str:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         return self.process.communicate(timeout=20)[1]
+
+
+def dial_button_value(card: dict[str, Any]) -> str:
+    """The request id behind a confirm card's Dial button."""
+    (value,) = [
+        element["value"]
+        for block in card["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "dial_confirm"
+    ]
+    return value
 
 
 def free_port() -> int:

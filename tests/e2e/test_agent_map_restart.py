@@ -8,10 +8,10 @@ and `/dial whois` says where each link came from.
 
 from __future__ import annotations
 
-from dialbot_e2e import ADMIN, ALICE, BOB, CHANNEL, SIGNING_SECRET, RunningApp
+from dialbot_e2e import ADMIN, ALICE, BOB, SIGNING_SECRET, RunningApp
 
 from bot.sandbox import wait_for
-from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.sandbox.slack_requests import send, slash_command_body
 
 AGENT_MAP = """\
 # the sales floor, kept by IT
@@ -29,24 +29,7 @@ def slash(app: RunningApp, slack, user_id: str, text: str) -> dict:
 
 
 def dial(app: RunningApp, slack, user_id: str, number: str) -> None:
-    response_url = slack.response_url()
-    body = slash_command_body(user_id=user_id, text=number, response_url=response_url)
-    card = send(app.events_url, body, SIGNING_SECRET).json()
-    (request_id,) = [
-        element["value"]
-        for block in card["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == "dial_confirm"
-    ]
-    press = block_action_body(
-        user_id=user_id,
-        action_id="dial_confirm",
-        value=request_id,
-        channel_id=CHANNEL,
-        response_url=response_url,
-    )
-    assert send(app.events_url, press, SIGNING_SECRET).status_code == 200
+    app.slash_and_press(user_id, number, slack.response_url())
 
 
 def test_a_restart_keeps_what_admins_did_in_slack_and_says_which_rows_it_skipped(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import signal
 import time
 
-from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET, RunningApp
+from dialbot_e2e import AGENTS, ALICE, CHANNEL, NOTIFY_CHANNEL, RunningApp
 
 from bot.dialing import RECOVERY_MARGIN_SECONDS
 from bot.messages import UNKNOWN_ADVICE
 from bot.sandbox import wait_for
 from bot.sandbox.settings import Endpoints, sandbox_environment, sandbox_settings
-from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
 from bot.slack.app import build_placer
 from bot.store import DialState, Store
 
@@ -46,20 +45,7 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     first = RunningApp(env, tmp_path)
     response_url = slack.response_url()
     try:
-        answer = send(
-            first.events_url,
-            slash_command_body(user_id=ALICE, text="+1 415 555 0123", response_url=response_url),
-            SIGNING_SECRET,
-        )
-        request_id = _dial_button_value(answer.json())
-        press = block_action_body(
-            user_id=ALICE,
-            action_id="dial_confirm",
-            value=request_id,
-            channel_id=CHANNEL,
-            response_url=response_url,
-        )
-        assert send(first.events_url, press, SIGNING_SECRET).status_code == 200
+        request_id = first.slash_and_press(ALICE, "+1 415 555 0123", response_url)
         wait_for(lambda: cxone.calls, timeout=10)  # CXone has the request ...
     finally:
         first.stop(signal.SIGKILL)  # ... and the bot dies before CXone answers
@@ -104,14 +90,3 @@ def test_a_dial_in_flight_when_the_process_is_killed_is_reported_unknown_after_r
     # CXone placed the call once; nothing dialed it again, before or after the restart.
     assert len(cxone.calls) == len(cxone.placed_calls) == 1
     store.close()
-
-
-def _dial_button_value(card: dict) -> str:
-    (value,) = [
-        element["value"]
-        for block in card["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == "dial_confirm"
-    ]
-    return value

@@ -8,13 +8,13 @@ import json
 import logging
 import sys
 
-from dialbot_e2e import ALICE, BOB, CHANNEL, NOTIFY_CHANNEL, SIGNING_SECRET, RunningApp
+from dialbot_e2e import ALICE, BOB, NOTIFY_CHANNEL, SIGNING_SECRET, RunningApp
 
 from bot.log_format import JsonLogFormatter
 from bot.request_log import request_log
 from bot.sandbox import wait_for
 from bot.sandbox.settings import Endpoints, sandbox_environment
-from bot.sandbox.slack_requests import block_action_body, send, slash_command_body
+from bot.sandbox.slack_requests import send, slash_command_body
 
 FULL_NUMBER_FORMS = ("+14155550123", "4155550123", "415-555-0123", "415 555 0123")
 UNLINKED = "U0NOBODY"
@@ -39,25 +39,7 @@ def test_every_line_of_a_whole_run_is_json_with_the_request_id_and_no_secret(
 
         def dial(user: str) -> str:
             response_url = slack.response_url()
-            body = slash_command_body(
-                user_id=user, text="+1 415 555 0123", response_url=response_url
-            )
-            card = send(app.events_url, body, SIGNING_SECRET).json()
-            (request_id,) = [
-                element["value"]
-                for block in card["blocks"]
-                if block["type"] == "actions"
-                for element in block["elements"]
-                if element["action_id"] == "dial_confirm"
-            ]
-            press = block_action_body(
-                user_id=user,
-                action_id="dial_confirm",
-                value=request_id,
-                channel_id=CHANNEL,
-                response_url=response_url,
-            )
-            assert send(app.events_url, press, SIGNING_SECRET).status_code == 200
+            request_id = app.slash_and_press(user, "+1 415 555 0123", response_url)
             wait_for(lambda: len(slack.responses_for(response_url)) >= 2, timeout=10)
             return request_id
 
