@@ -1292,12 +1292,17 @@ def agent_token_failed(token_url: str, status: int, detail: str) -> str:
     )
 
 
-def agent_token_unavailable(token_url: str, attempts: int, what_happened: str) -> str:
+def token_unavailable(token_url: str, attempts: int, what_happened: str, check: str) -> str:
+    """Both modes' token endpoint out of reach; `check` names the settings that find it."""
     return (
         f"CXone's token endpoint at {token_url} did not answer usefully after {attempts} "
-        f"attempts ({what_happened}), so no call was placed; check CXONE_AUTH_URL / "
-        "CXONE_TOKEN_URL or try again in a minute."
+        f"attempts ({what_happened}), so no call was placed; check {check} or try again in "
+        "a minute."
     )
+
+
+def agent_token_unavailable(token_url: str, attempts: int, what_happened: str) -> str:
+    return token_unavailable(token_url, attempts, what_happened, "CXONE_AUTH_URL / CXONE_TOKEN_URL")
 
 
 def agent_token_missing(token_url: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+from bot import messages
 from bot.messages import UNKNOWN_ADVICE
 
 MESSAGE_LIMIT = 300
@@ -153,11 +154,8 @@ def token_missing_message(token_url: str, client_id: str) -> str:
 
 
 def token_unavailable_message(token_url: str, attempts: int, what_happened: str) -> str:
-    return (
-        f"CXone's token endpoint at {token_url} did not answer usefully after {attempts} "
-        f"attempts ({what_happened}), so no call was placed; check CXONE_TOKEN_URL / "
-        "CXONE_BASE_URL or try again in a minute."
-    )
+    check = "CXONE_TOKEN_URL / CXONE_BASE_URL"
+    return messages.token_unavailable(token_url, attempts, what_happened, check)
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
